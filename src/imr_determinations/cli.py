@@ -1,0 +1,112 @@
+"""The ``imr`` command line: ``imr extract``, ``imr show`` and ``imr review ...``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .extract import CSV_COLUMNS, FORMATS, ModelNotFoundError, run_extract
+from .io import DEFAULT_MAX_CHARS
+from .review.cli import app as review_app
+
+app = typer.Typer(
+    help="IMR Final Determination Letters -> structured determination records.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.add_typer(review_app, name="review")
+
+_CSV_HELP = ", ".join(CSV_COLUMNS)
+_MODEL_HELP = (
+    "spaCy pipeline: a package name or folder, or 'rules' for the no-training rule pipeline. "
+    "Default: the installed en_imr_determinations package, else training/model-best."
+)
+
+
+@app.command(
+    help=(
+        "Extract determination records from letters (.pdf/.txt files or folders, searched recursively).\n\n"
+        "JSONL: one record per letter. CSV: one row per determination, case fields repeated, one row for "
+        f"a letter with no determinations or an error. CSV columns: {_CSV_HELP}."
+    )
+)
+def extract(
+    paths: Annotated[list[Path], typer.Argument(help="Letters (.pdf/.txt) or folders of them")],
+    model: Annotated[str | None, typer.Option("--model", help=_MODEL_HELP)] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Output file (default: stdout)"),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help=f"Output format: {' | '.join(FORMATS)}")] = "jsonl",
+    n_process: Annotated[
+        int,
+        typer.Option("--n-process", help="Processes for nlp.pipe (Dask: LocalCluster workers)"),
+    ] = 1,
+    batch_size: Annotated[int, typer.Option("--batch-size", help="Letters per nlp.pipe batch")] = 16,
+    resume: Annotated[
+        bool,
+        typer.Option("--resume", help="Skip inputs already in --output and append the rest"),
+    ] = False,
+    engine: Annotated[str, typer.Option("--engine", help="local | dask (needs the 'scale' extra)")] = "local",
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Dask scheduler address, tcp://HOST:8786"),
+    ] = None,
+    max_chars: Annotated[
+        int,
+        typer.Option("--max-chars", help="Refuse letters longer than this"),
+    ] = DEFAULT_MAX_CHARS,
+    quiet: Annotated[
+        bool,
+        typer.Option("--quiet", "-q", help="No progress line (the summary is still printed)"),
+    ] = False,
+) -> None:
+    try:
+        result = run_extract(
+            paths,
+            model=model,
+            output=output,
+            fmt=fmt,
+            n_process=n_process,
+            batch_size=batch_size,
+            resume=resume,
+            engine=engine,
+            scheduler=scheduler,
+            max_chars=max_chars,
+            quiet=quiet,
+        )
+    except (ModelNotFoundError, ValueError) as exc:
+        typer.echo(f"imr extract: error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)
+
+
+@app.command(help="Show one letter with its labelled spans and linked records (terminal, or --html FILE).")
+def show(
+    letter: Annotated[Path, typer.Argument(help="A .pdf or .txt letter")],
+    model: Annotated[str | None, typer.Option("--model", help=_MODEL_HELP)] = None,
+    html: Annotated[Path | None, typer.Option("--html", help="Write a displaCy HTML page here")] = None,
+    color: Annotated[
+        bool | None,
+        typer.Option("--color/--no-color", help="ANSI colours (default: when a tty)"),
+    ] = None,
+) -> None:
+    from .io import LetterReadError
+    from .show import run_show
+
+    try:
+        run_show(letter, model=model, html=html, color=color)
+    except (ModelNotFoundError, LetterReadError) as exc:
+        typer.echo(f"imr show: error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+def main() -> None:  # pragma: no cover - console entry for `python -m`
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

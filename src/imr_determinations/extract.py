@@ -1,0 +1,694 @@
+"""Batch extraction: letters in, one record per letter out, at any scale.
+
+Files are streamed (paths are listed up front, texts are read one by one as ``nlp.pipe``
+asks for them), every record is written as soon as it is done with one ``write`` + flush,
+and every input yields a record or an error row, so a crash loses at most the line being
+written and ``--resume`` finishes the rest. The same per-partition code runs on a Dask
+cluster (``engine="dask"``), and the writer puts results in input order either way.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import io
+import json
+import os
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, TextIO
+
+from spacy.language import Language
+
+from .io import DEFAULT_MAX_CHARS, LetterReadError, LetterText, file_sha256, iter_letter_paths, read_letter
+from .records import CASE_KEYS
+
+PACKAGE_MODEL = "en_imr_determinations"
+TRAINED_MODEL_DIR = Path("training") / "model-best"
+RULES_MODEL = "rules"
+
+# One CSV row per determination; case fields repeat on every row of a letter. A letter with no
+# determinations, or an error, still gets one row (determination columns empty). Newlines inside
+# values are flattened to spaces so that every row is exactly one line.
+CSV_COLUMNS: tuple[str, ...] = (
+    "source",  # input path as given
+    "input_sha256",  # SHA-256 of the input file's bytes (the --resume key with source)
+    "id",  # letter id
+    "sha256",  # SHA-256 of the canonical text
+    "status",  # ok | error
+    "error",  # cause, for status=error
+    "warnings",  # letter warnings joined by " | "
+    *CASE_KEYS,
+    "diagnoses",  # joined by " | "
+    "item",  # 1-based item number in the letter
+    "service",
+    "original_request",
+    "authorized",
+    "decision",  # UPHELD | OVERTURNED | empty
+    "decision_text",
+    "medically_necessary",  # true | false | empty
+    "guideline_ids",  # joined by " | "
+    "guidelines",  # "text [cited_by; pages]" joined by " | "
+    "findings",  # joined by " | "
+    "determination_warnings",  # joined by " | "
+    "rationale",
+)
+CASE_COLUMNS = CSV_COLUMNS[CSV_COLUMNS.index("case_number") : CSV_COLUMNS.index("diagnoses") + 1]
+FORMATS = ("jsonl", "csv")
+
+
+class ModelNotFoundError(Exception):
+    """No pipeline could be found or loaded; the message says what to do."""
+
+
+# ---------------------------------------------------------------------------------------------
+# models
+
+
+def build_rules_pipeline() -> Language:
+    """The no-training pipeline: tokenizer, section splitter and the linker in rules-only mode."""
+    from .tokenizer import blank_nlp
+
+    nlp = blank_nlp()
+    nlp.add_pipe("imr_sections")
+    nlp.add_pipe("imr_determination_linker", config={"rules_only": True})
+    return nlp
+
+
+def resolve_model(name: str | None) -> str:
+    """Which model ``name`` means: "rules", a path, a package, or (for None) the default one."""
+    if name:
+        return name
+    if importlib.util.find_spec(PACKAGE_MODEL) is not None:
+        return PACKAGE_MODEL
+    if TRAINED_MODEL_DIR.is_dir():
+        return str(TRAINED_MODEL_DIR)
+    raise ModelNotFoundError(
+        f"no model found: install the {PACKAGE_MODEL} package, train one into {TRAINED_MODEL_DIR}/ "
+        f"(relative to the current folder), or pass --model PATH or --model {RULES_MODEL}"
+    )
+
+
+def load_model(spec: str) -> Language:
+    """Load a resolved model spec; a failure becomes ``ModelNotFoundError`` with the cause."""
+    import spacy
+
+    if spec == RULES_MODEL:
+        return build_rules_pipeline()
+    try:
+        return spacy.load(spec)
+    except (OSError, ValueError, ImportError) as exc:
+        raise ModelNotFoundError(f"cannot load model {spec!r}: {exc}") from exc
+
+
+@lru_cache(maxsize=2)
+def cached_model(spec: str) -> Language:
+    """One pipeline per process (a Dask worker loads it on its first partition, then reuses it)."""
+    return load_model(spec)
+
+
+# ---------------------------------------------------------------------------------------------
+# records
+
+
+def _error_record(source: str, message: str, sha256: str | None, input_sha256: str | None) -> dict:
+    from .records import error_record
+
+    record = error_record(source, message, sha256=sha256)
+    record["input_sha256"] = input_sha256
+    return record
+
+
+def _ok_record(doc: Any, letter: LetterText, input_sha256: str | None) -> dict:
+    from .records import doc_to_record
+
+    record = doc_to_record(doc, letter.source, letter.sha256)
+    if letter.warnings:
+        record["warnings"] = list(letter.warnings) + list(record.get("warnings") or [])
+    record["input_sha256"] = input_sha256
+    return record
+
+
+@dataclass
+class Stats:
+    """Counts and timings for the end-of-run summary (summed over Dask partitions)."""
+
+    done: int = 0
+    ok: int = 0
+    errors: int = 0
+    determinations: int = 0
+    chars: int = 0
+    read_seconds: float = 0.0
+    pdf_seconds: float = 0.0
+    pdfs: int = 0
+    pipeline_fallbacks: int = 0
+
+    def add_record(self, record: dict) -> None:
+        self.done += 1
+        if record.get("status") == "ok":
+            self.ok += 1
+            self.determinations += len(record.get("determinations") or [])
+        else:
+            self.errors += 1
+
+    def merge(self, other: Stats) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class _Input:
+    index: int
+    source: str
+    input_sha256: str | None = None
+    letter: LetterText | None = None
+    error: str | None = None
+    record: dict | None = None
+
+
+@dataclass
+class _Feed:
+    """Class iterator over the inputs still to run through ``nlp.pipe``.
+
+    It is not a generator on purpose: when a pipe call dies, the next one can go on from
+    the same position. Read errors never reach the pipe; they wait in ``pending`` so that
+    records come out in input order.
+    """
+
+    sources: Iterator[tuple[int, str]]
+    max_chars: int
+    stats: Stats
+    pending: deque = field(default_factory=deque)
+    pulled: int = 0
+
+    def __iter__(self) -> _Feed:
+        return self
+
+    def __next__(self) -> tuple[str, int]:
+        while True:
+            index, source = next(self.sources)
+            self.pulled += 1
+            try:
+                input_sha = file_sha256(source)
+            except OSError:
+                input_sha = None  # read_letter names the cause
+            item = _Input(index, source, input_sha)
+            self.pending.append(item)
+            start = time.perf_counter()
+            try:
+                item.letter = read_letter(source, max_chars=self.max_chars)
+            except LetterReadError as exc:
+                item.error = str(exc)
+            except Exception as exc:  # noqa: BLE001 - any reader failure is this input's error row
+                item.error = f"cannot read letter: {type(exc).__name__}: {exc}"
+            elapsed = time.perf_counter() - start
+            self.stats.read_seconds += elapsed
+            if item.letter is not None and item.letter.kind == "pdf":
+                self.stats.pdf_seconds += elapsed
+                self.stats.pdfs += 1
+            if item.letter is not None:
+                self.stats.chars += len(item.letter.text)
+                return item.letter.text, index
+
+
+def _finish(item: _Input, doc: Any) -> dict:
+    try:
+        return _ok_record(doc, item.letter, item.input_sha256)
+    except Exception as exc:  # noqa: BLE001 - a record builder failure is this letter's error row
+        return _error_record(item.source, f"record building failed: {type(exc).__name__}: {exc}",
+                             item.letter.sha256, item.input_sha256)
+
+
+class DropFailedDocs:
+    """spaCy error handler for ``nlp.pipe``: a doc whose component raised is dropped, not fatal.
+
+    Dropping keeps worker processes alive (an exception crossing ``nlp.pipe(n_process>1)`` can
+    leave spaCy waiting on its children); ``iter_records`` sees the gap in the contexts and re-runs
+    that letter alone with ``strict`` on, which raises so the error row can name the cause.
+    """
+
+    def __init__(self) -> None:
+        self.strict = False
+
+    def __call__(self, proc_name: Any, proc: Any, docs: Any, exc: Exception) -> None:
+        if self.strict:
+            raise exc
+
+
+def install_error_handler(nlp: Language) -> DropFailedDocs:
+    handler = getattr(nlp, "_imr_error_handler", None)
+    if not isinstance(handler, DropFailedDocs):
+        handler = DropFailedDocs()
+        nlp.default_error_handler = handler
+        for _, pipe in nlp.pipeline:
+            try:
+                pipe.set_error_handler(handler)
+            except AttributeError:
+                # Cython components (the trained ner) cannot hold a handler; an exception there
+                # fails its batch, which iter_records then re-runs letter by letter
+                pass
+        nlp._imr_error_handler = handler  # type: ignore[attr-defined]
+    return handler
+
+
+def _single(nlp: Language, item: _Input, handler: DropFailedDocs) -> dict:
+    """Per-doc fallback for a letter its batch dropped: run it alone to find the cause."""
+    handler.strict = True
+    try:
+        doc = nlp(item.letter.text)
+    except Exception as exc:  # noqa: BLE001 - the failing letter gets an error row, the batch goes on
+        return _error_record(item.source, f"pipeline failed: {type(exc).__name__}: {exc}",
+                             item.letter.sha256, item.input_sha256)
+    finally:
+        handler.strict = False
+    return _finish(item, doc)
+
+
+def iter_records(
+    nlp: Language,
+    sources: Iterable[str],
+    *,
+    n_process: int = 1,
+    batch_size: int = 16,
+    max_chars: int = DEFAULT_MAX_CHARS,
+    stats: Stats | None = None,
+) -> Iterator[dict]:
+    """One record per source, in input order, whatever happens to any single letter.
+
+    A batch that raises inside the pipeline is re-run letter by letter (the failing letter
+    gets an error row), then ``nlp.pipe`` restarts where the feed stopped.
+    """
+    stats = stats if stats is not None else Stats()
+    handler = install_error_handler(nlp)
+    feed = _Feed(enumerate(str(s) for s in sources), max_chars, stats)
+    pending = feed.pending
+
+    def release_before(index: int | None) -> Iterator[dict]:
+        # everything still pending ahead of ``index`` was a read error or a doc the pipe dropped
+        while pending and (index is None or pending[0].index < index):
+            item = pending.popleft()
+            if item.error is not None:
+                yield _error_record(item.source, item.error, None, item.input_sha256)
+            else:
+                stats.pipeline_fallbacks += 1
+                yield _single(nlp, item, handler)
+
+    while True:
+        pulled_before = feed.pulled
+        try:
+            for doc, index in nlp.pipe(feed, as_tuples=True, batch_size=batch_size, n_process=n_process):
+                yield from release_before(index)
+                item = pending.popleft()
+                yield _finish(item, doc)
+            yield from release_before(None)
+            return
+        except Exception:
+            if feed.pulled == pulled_before and not pending:
+                raise  # the pipe cannot start at all: a setup error, not a bad letter
+            # a batch failed: per-doc for what it held, then go on with the rest
+            yield from release_before(None)
+
+
+# ---------------------------------------------------------------------------------------------
+# writers
+
+
+def _flat(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return " | ".join(_flat(v) for v in value)
+    return " ".join(str(value).split()) if isinstance(value, str) else str(value)
+
+
+def _pages(pages: Any) -> str:
+    """[[303, 305], [8, 8]] -> "303-305, 8"."""
+    out = []
+    for p in pages or []:
+        if isinstance(p, (list, tuple)) and len(p) == 2:
+            out.append(str(p[0]) if p[0] == p[1] else f"{p[0]}-{p[1]}")
+        else:
+            out.append(str(p))
+    return ", ".join(out)
+
+
+def _guideline_text(g: dict) -> str:
+    extra = [x for x in (g.get("cited_by"), _pages(g.get("page_ranges")), g.get("section")) if x]
+    return f"{g.get('text') or g.get('id') or ''}" + (f" [{'; '.join(extra)}]" if extra else "")
+
+
+def csv_rows(record: dict) -> list[dict[str, str]]:
+    """CSV rows of one record (one per determination, at least one)."""
+    case = record.get("case") or {}
+    base = {
+        "source": _flat(record.get("source")),
+        "input_sha256": _flat(record.get("input_sha256")),
+        "id": _flat(record.get("id")),
+        "sha256": _flat(record.get("sha256")),
+        "status": _flat(record.get("status")),
+        "error": _flat(record.get("error")),
+        "warnings": _flat(record.get("warnings") or []),
+    }
+    for col in CASE_COLUMNS:
+        base[col] = _flat(case.get(col))
+    rows = []
+    for det in record.get("determinations") or []:
+        row = dict(base)
+        guidelines = det.get("guidelines") or []
+        row.update(
+            item=_flat(det.get("item")),
+            service=_flat(det.get("service")),
+            original_request=_flat(det.get("original_request")),
+            authorized=_flat(det.get("authorized")),
+            decision=_flat(det.get("decision")),
+            decision_text=_flat(det.get("decision_text")),
+            medically_necessary=_flat(det.get("medically_necessary")),
+            guideline_ids=_flat([g.get("id") for g in guidelines if g.get("id")]),
+            guidelines=_flat([_guideline_text(g) for g in guidelines]),
+            findings=_flat(det.get("findings") or []),
+            determination_warnings=_flat(det.get("warnings") or []),
+            rationale=_flat(det.get("rationale")),
+        )
+        rows.append(row)
+    if not rows:
+        rows.append({col: base.get(col, "") for col in CSV_COLUMNS})
+    return [{col: row.get(col, "") for col in CSV_COLUMNS} for row in rows]
+
+
+def format_record(record: dict, fmt: str) -> str:
+    """The exact text written for one record (whole lines, ending in a newline)."""
+    if fmt == "jsonl":
+        return json.dumps(record, ensure_ascii=False) + "\n"
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writerows(csv_rows(record))
+    return buf.getvalue()
+
+
+def csv_header() -> str:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow(CSV_COLUMNS)
+    return buf.getvalue()
+
+
+class RecordWriter:
+    """Writes records as they come: to a file with one ``os.write`` per record (a kill leaves
+    whole lines), or to a text stream (stdout) with a flush per record."""
+
+    def __init__(self, target: int | TextIO, fmt: str, write_header: bool):
+        self.target = target
+        self.fmt = fmt
+        if fmt == "csv" and write_header:
+            self._write(csv_header())
+
+    def _write(self, text: str) -> None:
+        if not isinstance(self.target, int):
+            self.target.write(text)
+            self.target.flush()
+            return
+        data = memoryview(text.encode("utf-8"))
+        while data:
+            written = os.write(self.target, data)
+            data = data[written:]
+
+    def write(self, record: dict) -> None:
+        self._write(format_record(record, self.fmt))
+
+
+# ---------------------------------------------------------------------------------------------
+# resume
+
+
+def _truncate_partial_line(path: Path) -> None:
+    """Drop a trailing line without its newline (what a killed writer can leave)."""
+    size = path.stat().st_size
+    if size == 0:
+        return
+    with path.open("rb+") as fh:
+        fh.seek(size - 1)
+        if fh.read(1) == b"\n":
+            return
+        pos = size
+        block = 1 << 16
+        while pos > 0:
+            start = max(0, pos - block)
+            fh.seek(start)
+            chunk = fh.read(pos - start)
+            nl = chunk.rfind(b"\n")
+            if nl >= 0:
+                fh.truncate(start + nl + 1)
+                return
+            pos = start
+        fh.truncate(0)
+
+
+def done_keys(path: Path, fmt: str) -> set[tuple[str, str | None]]:
+    """(source, input_sha256) of every input already written to ``path``."""
+    keys: set[tuple[str, str | None]] = set()
+    with path.open("r", encoding="utf-8", errors="replace", newline="") as fh:
+        if fmt == "jsonl":
+            for line in fh:
+                try:
+                    rec = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(rec, dict) and "source" in rec:
+                    keys.add((rec["source"], rec.get("input_sha256")))
+        else:
+            for row in csv.DictReader(fh):
+                if row.get("source"):
+                    keys.add((row["source"], row.get("input_sha256") or None))
+    return keys
+
+
+# ---------------------------------------------------------------------------------------------
+# progress
+
+
+class Progress:
+    """A \\r-updated progress line on stderr (only on a tty and not --quiet) and a final summary."""
+
+    def __init__(self, total: int, stream: TextIO, live: bool, min_interval: float = 0.2):
+        self.total = total
+        self.stream = stream
+        self.live = live
+        self.start = time.perf_counter()
+        self.min_interval = min_interval
+        self._last = 0.0
+
+    def update(self, done: int) -> None:
+        if not self.live:
+            return
+        now = time.perf_counter()
+        if now - self._last < self.min_interval and done < self.total:
+            return
+        self._last = now
+        elapsed = max(now - self.start, 1e-9)
+        rate = done / elapsed
+        eta = (self.total - done) / rate if rate > 0 else float("inf")
+        eta_s = f"{eta:,.0f}s" if eta != float("inf") else "?"
+        self.stream.write(f"\r{done}/{self.total} letters  {rate:,.1f} letters/s  ETA {eta_s}   ")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.live:
+            self.stream.write("\n")
+            self.stream.flush()
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+
+# ---------------------------------------------------------------------------------------------
+# engines
+
+
+def _partition_records(spec: str, sources: list[str], batch_size: int,
+                       max_chars: int) -> tuple[list[dict], Stats]:
+    """Run one partition on a Dask worker (pipeline loaded once per worker process)."""
+    nlp = cached_model(spec)
+    stats = Stats()
+    records = list(iter_records(nlp, sources, batch_size=batch_size, max_chars=max_chars, stats=stats))
+    return records, stats
+
+
+def _dask_records(
+    spec: str,
+    todo: list[str],
+    *,
+    batch_size: int,
+    max_chars: int,
+    n_workers: int,
+    scheduler: str | None,
+    stats: Stats,
+    partition_size: int,
+) -> Iterator[dict]:
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as exc:
+        raise ModelNotFoundError(
+            "--engine dask needs dask and distributed: pip install 'imr-determinations[scale]'"
+        ) from exc
+    cluster = None
+    if scheduler:
+        client = Client(scheduler)
+    else:
+        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        client = Client(cluster)
+    try:
+        partitions = [todo[i : i + partition_size] for i in range(0, len(todo), partition_size)]
+        window = max(2, 2 * len(client.scheduler_info().get("workers", {})) or 2)
+        futures: deque = deque()
+        parts = iter(partitions)
+        for part in parts:
+            futures.append(client.submit(_partition_records, spec, part, batch_size, max_chars, pure=False))
+            if len(futures) >= window:
+                break
+        while futures:
+            records, part_stats = futures.popleft().result()
+            stats.merge(part_stats)
+            for part in parts:
+                futures.append(client.submit(_partition_records, spec, part, batch_size, max_chars,
+                                             pure=False))
+                break
+            yield from records
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+@dataclass
+class ExtractResult:
+    total: int
+    skipped: int
+    stats: Stats
+    seconds: float
+
+    @property
+    def exit_code(self) -> int:
+        """Non-zero only if there was work and none of it gave a record."""
+        if self.total == 0:
+            return 1
+        if self.stats.done and self.stats.ok == 0:
+            return 1
+        return 0
+
+
+def run_extract(
+    paths: Iterable[str | os.PathLike],
+    *,
+    model: str | None = None,
+    output: Path | None = None,
+    fmt: str = "jsonl",
+    n_process: int = 1,
+    batch_size: int = 16,
+    resume: bool = False,
+    engine: str = "local",
+    scheduler: str | None = None,
+    max_chars: int = DEFAULT_MAX_CHARS,
+    quiet: bool = False,
+    stderr: TextIO | None = None,
+    stdout: TextIO | None = None,
+    nlp_factory: Callable[[str], Language] = load_model,
+    partition_size: int = 8,
+) -> ExtractResult:
+    """The whole ``imr extract`` run; raises ``ModelNotFoundError``/``ValueError`` for bad setup."""
+    err = stderr if stderr is not None else sys.stderr
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if engine not in ("local", "dask"):
+        raise ValueError(f"unknown engine {engine!r}; choose local or dask")
+    if resume and output is None:
+        raise ValueError("--resume needs --output FILE")
+    if n_process < 1 or batch_size < 1 or max_chars < 1:
+        raise ValueError("--n-process, --batch-size and --max-chars must be positive")
+
+    sources = [str(p) for p in iter_letter_paths(paths)]
+    spec = resolve_model(model)
+    stats = Stats()
+    skipped = 0
+    start = time.perf_counter()
+
+    done: set[tuple[str, str | None]] = set()
+    if output is not None and resume and output.exists():
+        _truncate_partial_line(output)
+        done = done_keys(output, fmt)
+    todo: list[str] = []
+    for source in sources:
+        if done:
+            try:
+                key = (source, file_sha256(source))
+            except OSError:
+                key = (source, None)
+            if key in done:
+                skipped += 1
+                continue
+        todo.append(source)
+
+    if not sources:
+        err.write("imr extract: no .pdf or .txt letters found in the given paths\n")
+        return ExtractResult(0, 0, stats, 0.0)
+    err.write(f"imr extract: model {spec}; {len(sources)} letters"
+              + (f", {skipped} already done (resume)" if skipped else "") + f"; engine {engine}\n")
+
+    target: int | TextIO
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        new_file = not (resume and output.exists() and output.stat().st_size > 0)
+        flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if not new_file else os.O_TRUNC)
+        target = os.open(output, flags, 0o644)
+    else:
+        new_file = True
+        target = stdout if stdout is not None else sys.stdout
+    writer = RecordWriter(target, fmt, write_header=new_file)
+    progress = Progress(len(todo), err, live=(not quiet) and err.isatty())
+    try:
+        if todo:
+            if engine == "dask":
+                records = _dask_records(spec, todo, batch_size=batch_size, max_chars=max_chars,
+                                        n_workers=n_process, scheduler=scheduler, stats=stats,
+                                        partition_size=partition_size)
+            else:
+                nlp = nlp_factory(spec)
+                records = iter_records(nlp, todo, n_process=n_process, batch_size=batch_size,
+                                       max_chars=max_chars, stats=stats)
+            counted = Stats()
+            for record in records:
+                writer.write(record)
+                counted.add_record(record)
+                progress.update(counted.done)
+            stats.done, stats.ok, stats.errors, stats.determinations = (
+                counted.done, counted.ok, counted.errors, counted.determinations)
+    finally:
+        progress.close()
+        if isinstance(target, int):
+            os.close(target)
+    seconds = time.perf_counter() - start
+    result = ExtractResult(len(sources), skipped, stats, seconds)
+    err.write(summary_line(result) + "\n")
+    return result
+
+
+def summary_line(result: ExtractResult) -> str:
+    s = result.stats
+    rate = s.done / result.seconds if result.seconds > 0 else 0.0
+    parts = [
+        f"done: {s.done} letters ({s.ok} ok, {s.errors} errors)",
+        f"{s.determinations} determinations",
+        f"{result.seconds:.1f}s, {rate:.1f} letters/s",
+        f"reading {s.read_seconds:.1f}s (PDF text extraction {s.pdf_seconds:.1f}s for {s.pdfs} PDFs)",
+    ]
+    if result.skipped:
+        parts.append(f"{result.skipped} skipped (already in output)")
+    if s.pipeline_fallbacks:
+        parts.append(f"{s.pipeline_fallbacks} letters re-run alone after a batch failure")
+    return "; ".join(parts)

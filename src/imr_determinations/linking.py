@@ -1,0 +1,1072 @@
+"""Determination linker (spaCy component ``imr_determination_linker``), last in the pipeline.
+
+It turns the predicted spans (``doc.ents``: DISPUTED_SERVICE, DECISION, GUIDELINE, PAGE_RANGE;
+``doc.spans["sc"]``: CLINICAL_FINDING, DIAGNOSIS) and the letter's sections
+(``doc.spans["sections"]``) into one record per disputed item, plus case facts and warnings.
+
+Items come from the decisions-block structure (item sections), so a service named in the case
+summary, the item heading and the rationale is one item; the predicted spans anchor the
+values. With ``rules_only=True`` the same linker finds services, decisions, guidelines and
+pages with regular expressions over the sections instead: that is the "section rules +
+regular expressions" baseline.
+
+Model errors are expected and repaired from the layout, each with a warning: a heading with clear
+structure (": Upheld", partial certification, numbered notice item, verdict statement) defines
+its service even when the DISPUTED_SERVICE span is missing, clipped or misplaced; a missing
+DECISION span is replaced by the heading word or the rationale's verdict phrase; spans outside
+item sections never create items. Boilerplate lead-ins ("... set forth below:", "Associated
+surgical service:", "the request for") are stripped from services in every mode. A letter that
+ends mid-sentence, or whose last item has no rationale, is reported as truncated.
+
+Cost: one pass over the spans into per-label sorted lists, then bisections per item (linear in
+document length and span count); span texts are slices of one ``doc.text``; normalisers are cached.
+It never raises: a failure becomes a warning.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import numpy
+from spacy.attrs import IDX, LENGTH
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from .labels import SECTIONS_KEY, SPANS_KEY
+from .normalise import (
+    DATE_PATTERN,
+    collapse,
+    guideline_section,
+    normalise_date,
+    normalise_decision,
+    normalise_guideline,
+    normalise_service,
+    parse_pages,
+    service_key,
+    token_overlap,
+)
+from .records import CASE_KEYS
+from .sections import FURNITURE_LINE, INTRO_LEAD, Section, segment
+
+SUBPART_LABELS = ("claims_admin_guideline", "reviewer_guideline", "rationale")
+CITED_BY = {
+    "claims_admin_guideline": "claims_administrator",
+    "reviewer_guideline": "reviewer",
+    "rationale": "rationale",
+}
+IMR_MARKERS = re.compile(
+    r"Independent\s+Medical\s+Review|\bIMR\b|MAXIMUS|Expert\s+Reviewer|Claims\s+Administrator\s+guideline"
+    r"|Decision\s+rationale|Utilization\s+Review",
+    re.I,
+)
+
+# ---- regexes for headings, partial certifications and the rules-only mentions
+HEADING_DECISION = re.compile(r"(?:\s+(?:is|are|was))?\s*:\s*(Upheld|Overturned)(?-i:(?![a-z]))\s*$", re.I)
+PARTIAL = re.compile(
+    r"^(?P<original>.+?)\s+was\s+the\s+original\s+request\.\s*"
+    r"(?:(?P<auth1>.+?)\s+was\s+authorized\s+by\s+the\s+Claims\s+Administrator"
+    r"|The\s+Claims\s+Administrator\s+authorized\s+(?P<auth2>.+?))"
+    r"\s*(?:,\s*leaving\s+the\s+original\s+request\s+IMR\s+eligible)?\.\s*"
+    r"(?:The\s+remaining\s+IMR\s+eligible\s+portion\s+of\s+the\s+original\s+request|The\s+original\s+request)"
+    r"\s*(?:,|is)?\s*(?P<remaining>.+?)\s*,?\s*(?:(?:is|are)\s*)?(?::\s*(?:Upheld|Overturned)\b.*)?$",
+    re.I | re.S,
+)
+VERDICT = re.compile(
+    r"\b(?:is|are|was|were|be|to)\s+(?P<phrase>(?:not\s+(?:be\s+)?)?medically\s+necessary(?:\s+and\s+appropriate)?)",
+    re.I,
+)
+REQUEST_FOR = re.compile(
+    r"(?:has\s+determined\s+)?(?:the\s+)?requests?\s+for\s+(?P<service>.+?)\s*(?:(?:is|are|was|were)\s+"
+    r"(?:not\s+)?medically\s+necessary.*)?$",
+    re.I | re.S,
+)
+REGARDING_HEAD = re.compile(
+    r"^\s*(?:\d{1,2}[).]\s*)?Regarding\s+the\s+requests?\s+for\s+(?P<service>.+?)\s*:?\s*$", re.I | re.S
+)
+NUMBER_PREFIX = re.compile(r"^\s*\d{1,2}[).]\s*")
+REQUESTS_FOR = re.compile(r"requests?\s+for\s+", re.I)
+SENTENCE_END = re.compile(r"[.!?][\"')\]]?\s+(?=[A-Z(\d])")
+ONLY_PUNCT = re.compile(r"[\W\d]*")
+# boilerplate that may precede a service in a heading or in a predicted span; stripped in every mode
+LEAD_INS = re.compile(
+    r"\s*(?:"
+    r"\d{1,2}[).]\s+"  # item number
+    r"|(?:(?:IMR\s+)?ISSUES?,?\s+DECISIONS?,?\s+AND\s+RATIONALES?|IMR\s+DECISION(?:\(S\)|S)?\s+AND\s+RATIONALE(?:\(S\)|S)?)"
+    r"\s*:?\s*"  # a decisions heading glued to the first item
+    r"|[^:\n]{0,80}?" + INTRO_LEAD.pattern + r"\s*"  # "The Final Determination was based on ... below:"
+    r"|(?:Associated|Ancillary)\s+(?:surgical\s+|medical\s+|post-?op(?:erative)?\s+|pre-?op(?:erative)?\s+)?"
+    r"(?:services?|items?|treatments?|requests?)\s*:\s*"  # category prefix (ANNOTATION.md)
+    r"|MAXIMUS\s+Federal\s+Services,?\s+Inc\.?\s+has\s+determined\s+(?:that\s+)?"
+    r"|(?:Regarding\s+)?the\s+requests?\s+for\s+"
+    r"|Requests?\s*(?:\(s\))?\s+under\s+consideration\s+(?:include|is|are)s?\s*:?\s*"
+    r")",
+    re.I,
+)
+TERMINAL_END = re.compile(r"[.!?][\"')\]]*\s*$")
+SUBPART_LABEL = re.compile(r"[^:]{0,160}?:\s*")
+DECISION_BASED = re.compile(r"Decision\s+based\s+on\s+", re.I)
+NON_MTUS = re.compile(r"(?:Non-?\s*MTUS\s+(?:Citation\s+)?|Citation\s+)", re.I)
+AND_NEXT = re.compile(
+    r",?\s+and\s+(?=(?:MTUS|Non-?MTUS|ODG|Official|ACOEM)\b|[A-Z][\w,&/ ]{0,60}?\b(?:19|20)\d\d\b)"
+)
+PAGE_CUE = re.compile(
+    r"(?:Page\s*\(s\)\s*:?|\bpages?\b|\bpgs?\.?|\bpp\.?)\s*(?P<pages>\d{1,4}(?:\s*(?:-|\u2013|to|,|;|and)\s*\d{1,4})*)",
+    re.I,
+)
+SECTION_CUE = re.compile(r"Sections?\s*\(s\)\s*:|Sections?\s*:", re.I)
+YEAR_END = re.compile(r"\b(?:19|20)\d\d\s*$")
+_YEAR = r"(?:\s+(?:19|20)\d\d)?"
+RATIONALE_GUIDELINE = re.compile(
+    r"(?:(?:CA|California)\s+)?(?:the\s+)?"
+    r"(?:(?:Third|3rd)\s+Edition\s+ACOEM(?:\s+Guidelines?)?(?:\s+[A-Z][a-z]+){0,3}"
+    r"|(?:MTUS|Medical\s+Treatment\s+Utilization\s+Schedule(?:\s*\(MTUS\))?)"
+    + _YEAR
+    + r"(?:\s+Guidelines?)?(?:\s+in)?(?:\s+ACOEM)?(?:\s+(?:Chapter|Ch\.)\s*\d+)?"
+    r"(?i:\s+(?:Chronic\s+Pain(?:\s+Medical)?(?:\s+Treatment)?|Acupuncture(?:\s+Medical\s+Treatment)?"
+    r"|Post-?surgical(?:\s+Treatment)?|Opioids?(?:\s+Treatment)?)\s+Guidelines?" + _YEAR + ")?"
+    r"|ACOEM(?:\s+(?:Practice\s+|Treatment\s+)?Guidelines?)?(?:\s+(?:Chapter|Ch\.)\s*\d+)?"
+    r"(?:\s+for\s+the\s+[A-Z][A-Za-z]*(?:\s+[A-Z][A-Za-z]*){0,3}\s+(?:Disorders|Complaints))?"
+    r"|(?i:official\s+disability\s+guidelines)(?:\s*\(ODG\))?|ODG(?:\s+Guidelines?)?"
+    r"|Chronic\s+Pain\s+(?:Medical\s+)?Treatment\s+Guidelines|Acupuncture\s+(?:Medical\s+Treatment\s+)?Guidelines"
+    r"|Post-?surgical\s+Treatment\s+Guidelines"
+    r"|(?:Section\s+)?9792\.\d+(?:\.\d+)?(?:\([a-z0-9]\))?|Labor\s+Code\s+(?:Section\s+)?4610\.5)",
+)
+RATIONALE_PAGE_AFTER = re.compile(
+    r"[^.;]{0,40}?\bpages?\s+(?P<pages>\d{1,4}(?:\s*(?:-|\u2013|,|and)\s*\d{1,4})*)", re.I
+)
+RATIONALE_PAGE_BEFORE = re.compile(
+    r"\bpages?\s+(?P<pages>\d{1,4}(?:\s*(?:-|\u2013)\s*\d{1,4})?)\s+of\s+(?:the\s+)?$", re.I
+)
+
+# ---- case facts
+CASE_NUMBER = re.compile(r"(?:Case\s+(?:Number|No\.?)\s*:?\s*)?\b(CM\d{2}-\d{5,7})\b", re.I)
+HEADER_DATES = {
+    "date_assigned": re.compile(r"Date\s+Assigned\s*:\s*(" + DATE_PATTERN + ")", re.I),
+    "date_of_injury": re.compile(r"Date\s+of\s+Injury\s*:\s*(" + DATE_PATTERN + ")", re.I),
+    "decision_date": re.compile(r"(?:Decision\s+Date|Dated)\s*:\s*(" + DATE_PATTERN + ")", re.I),
+    "ur_denial_date": re.compile(
+        r"(?:UR\s+Denial\s+Date|Date\s+of\s+UR\s+Decision)\s*:\s*(" + DATE_PATTERN + ")", re.I
+    ),
+    "application_received": re.compile(r"Application\s+Received\s*:\s*(" + DATE_PATTERN + ")", re.I),
+}
+PRIORITY = re.compile(r"Priority\s*:\s*([A-Za-z]+)", re.I)
+AGE_SEX = re.compile(
+    r"\b(\d{1,3})[\s-]+years?[\s-]+old\b(?:[\s,]+(?:[A-Za-z-]+\s+){0,2}?"
+    r"(male|female|man|woman|gentleman|lady|boy|girl)\b)?",
+    re.I,
+)
+SEX_WORDS = {
+    "male": "male",
+    "man": "male",
+    "gentleman": "male",
+    "boy": "male",
+    "female": "female",
+    "woman": "female",
+    "lady": "female",
+    "girl": "female",
+}
+INJURY_DATE = re.compile(
+    r"(?:sustained|suffered|reported|incurred|had)\s+(?:an?\s+)?(?:\w+\s+){0,2}?injur(?:y|ies)\b[^.]{0,120}?"
+    r"\b(?:on|of)\s+(" + DATE_PATTERN + ")"
+    r"|date\s+of\s+injury\s+(?:of\s+|on\s+|was\s+)?(" + DATE_PATTERN + ")"
+    r"|industrial\s+injury\s+(?:of|on)\s+(" + DATE_PATTERN + ")",
+    re.I,
+)
+SPECIALTY = [
+    re.compile(r"Certification\s*\(s\)\s*/\s*Specialty\s*:\s*([^\n]+)", re.I),
+    re.compile(
+        r"Board\s+Certified\s+in\s+(.+?)(?=\s+(?:and\s+is|and\s+has|has\s+a|who)\b|[.;\n]\s|,\s+(?:is|and)\b|\.?\s*$)",
+        re.I | re.S,
+    ),
+    re.compile(r"(?:Specialty|Specialties)\s*:\s*([^\n]+)", re.I),
+]
+LICENSURE = [
+    re.compile(r"State\s*\(s\)\s+of\s+Licensure\s*:\s*([^\n]+)", re.I),
+    re.compile(r"licensed\s+to\s+practice\s+in\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)"),
+    re.compile(r"Licensure\s*:\s*([^\n]+)", re.I),
+]
+
+
+class Mention(NamedTuple):
+    """A predicted (or rule-found) span by char offsets; ``text`` is a slice of the Doc text."""
+
+    start: int
+    end: int
+    label: str
+    text: str
+
+
+@dataclass
+class ItemView:
+    """One item section and what is needed to build its determination."""
+
+    start: int
+    end: int
+    kind: str
+    number: str
+    heading: tuple[int, int] | None = None
+    parts: list[tuple[int, int, str]] = field(default_factory=list)
+
+
+class _Index:
+    """Mentions sorted by start, one sorted list per label, for range queries in O(log n + k)
+    (k = mentions of that label in the range, so many spancat spans do not slow ent lookups)."""
+
+    def __init__(self, mentions: list[Mention]) -> None:
+        self.items = sorted(mentions)
+        self.starts = [m.start for m in self.items]
+        self.by_label: dict[str, tuple[list[int], list[Mention]]] = {}
+        for m in self.items:
+            entry = self.by_label.setdefault(m.label, ([], []))
+            entry[0].append(m.start)
+            entry[1].append(m)
+
+    def within(self, start: int, end: int, label: str | None = None) -> list[Mention]:
+        if label is None:
+            starts, items = self.starts, self.items
+        elif label in self.by_label:
+            starts, items = self.by_label[label]
+        else:
+            return []
+        i = bisect.bisect_left(starts, start)
+        j = bisect.bisect_left(starts, end, i)
+        return [m for m in items[i:j] if m.end <= end]
+
+    def of(self, label: str) -> list[Mention]:
+        return self.by_label.get(label, ([], []))[1]
+
+
+def _clean_service(text: str) -> str:
+    lines = [ln for ln in text.split("\n") if not FURNITURE_LINE.match(ln)]
+    return collapse(" ".join(lines)).strip(" ,;:.\"'")
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start] in " \t\n,;:\"'":
+        start += 1
+    while end > start and text[end - 1] in " \t\n,;:.\"'":
+        end -= 1
+    return start, end
+
+
+def strip_lead_in(text: str, start: int, end: int) -> tuple[int, int]:
+    """Drop boilerplate before a service (item number, decisions intro sentence, "Associated surgical
+    service:", "the request for"), repeatedly; never empties the range."""
+    start, end = _trim(text, start, end)
+    while start < end:
+        m = LEAD_INS.match(text, start, end)
+        if not m or m.end() <= start:
+            break
+        s2, e2 = _trim(text, m.end(), end)
+        if e2 <= s2:
+            break
+        start, end = s2, e2
+    return start, end
+
+
+# ---------------------------------------------------------------- rules-only mentions
+def _heading_service(text: str, hs: int, he: int) -> tuple[tuple[int, int] | None, str]:
+    """Char range of the service named in an item heading (the remaining portion for partial ones)
+    and the structure that gave it: partial, regarding, verdict, marker (": Upheld") or plain
+    (none of these: the whole heading, least reliable)."""
+    head = text[hs:he]
+    m = HEADING_DECISION.search(head)
+    body_end = hs + (m.start() if m else len(head))
+    body = text[hs:body_end]
+    pm = PARTIAL.match(body)
+    if pm and pm.group("remaining"):
+        s, e = hs + pm.start("remaining"), hs + pm.end("remaining")
+        return _nonempty(strip_lead_in(text, s, e)), "partial"
+    rm = REGARDING_HEAD.match(body)
+    if rm:
+        return _nonempty(strip_lead_in(text, hs + rm.start("service"), hs + rm.end("service"))), "regarding"
+    if m is not None:
+        # text of the previous rationale glued before a ": Upheld" heading ends in its verdict
+        last = _last_match(VERDICT, body)
+        if last is not None:
+            after = strip_lead_in(text, hs + last.end(), body_end)
+            if after[1] > after[0]:
+                return after, "marker"
+    vm = VERDICT.search(body) if m is None else None
+    if vm:
+        sub = body[: vm.start()]
+        ends = [x.end() for x in SENTENCE_END.finditer(sub)]
+        off = ends[-1] if ends else 0
+        rq = REQUESTS_FOR.search(sub, off)
+        off = rq.end() if rq else off
+        return _nonempty(strip_lead_in(text, hs + off, hs + vm.start())), "verdict"
+    return _nonempty(strip_lead_in(text, hs, body_end)), ("marker" if m else "plain")
+
+
+def _last_match(pattern: re.Pattern[str], text: str, start: int = 0, end: int | None = None):
+    """The last non-overlapping match of ``pattern`` in text[start:end], or None."""
+    last = None
+    for last in pattern.finditer(text, start, len(text) if end is None else end):  # noqa: B007
+        pass
+    return last
+
+
+def _nonempty(span: tuple[int, int]) -> tuple[int, int] | None:
+    return span if span[1] > span[0] else None
+
+
+def _citation_mentions(text: str, s: int, e: int) -> list[Mention]:
+    """GUIDELINE and PAGE_RANGE mentions of a claims-administrator / reviewer guideline block."""
+    out: list[Mention] = []
+    label_m = SUBPART_LABEL.match(text, s, e)
+    body_s = label_m.end() if label_m else s
+    cuts = [m.end() for m in DECISION_BASED.finditer(text, body_s, e)]
+    if not cuts:
+        # free-text citation blocks (notice / professional layouts): named sources with nearby pages
+        return _rationale_mentions(text, body_s, e)
+    chunks = []
+    for k, c in enumerate(cuts):
+        nxt = e
+        if k + 1 < len(cuts):
+            nxt = (
+                text.rfind("Decision", c, cuts[k + 1])
+                if text.rfind("Decision", c, cuts[k + 1]) >= 0
+                else cuts[k + 1]
+            )
+        chunks.append((c, nxt))
+    for cs, ce in chunks:
+        pieces = []
+        pos = cs
+        for m in AND_NEXT.finditer(text, cs, ce):
+            if (
+                SECTION_CUE.search(text, pos, m.start())
+                or PAGE_CUE.search(text, pos, m.start())
+                or YEAR_END.search(text[pos : m.start()])
+            ):
+                pieces.append((pos, m.start()))
+                pos = m.end()
+        pieces.append((pos, ce))
+        for ps, pe in pieces:
+            nm = NON_MTUS.match(text, ps, pe)
+            gs = nm.end() if nm else ps
+            stop = pe
+            for cue in (SECTION_CUE, PAGE_CUE):
+                cm = cue.search(text, gs, pe)
+                if cm:
+                    stop = min(stop, cm.start())
+            gs, ge = _trim(text, gs, stop)
+            if ge > gs and not ONLY_PUNCT.fullmatch(text, gs, ge):
+                out.append(Mention(gs, ge, "GUIDELINE", text[gs:ge]))
+            for pm in PAGE_CUE.finditer(text, gs, pe):
+                out.append(Mention(pm.start("pages"), pm.end("pages"), "PAGE_RANGE", pm.group("pages")))
+    return out
+
+
+def _rationale_mentions(text: str, s: int, e: int) -> list[Mention]:
+    out: list[Mention] = []
+    for m in RATIONALE_GUIDELINE.finditer(text, s, e):
+        gs, ge = _trim(text, m.start(), m.end())
+        if text[gs:ge].lower().startswith("the "):
+            gs += 4
+        out.append(Mention(gs, ge, "GUIDELINE", text[gs:ge]))
+        before = RATIONALE_PAGE_BEFORE.search(text, max(s, gs - 30), gs)
+        if before:
+            out.append(
+                Mention(before.start("pages"), before.end("pages"), "PAGE_RANGE", before.group("pages"))
+            )
+        after = RATIONALE_PAGE_AFTER.match(text, ge, min(e, ge + 80))
+        if after:
+            out.append(Mention(after.start("pages"), after.end("pages"), "PAGE_RANGE", after.group("pages")))
+    return out
+
+
+def rule_mentions(text: str, items: list[ItemView]) -> list[Mention]:
+    """Regex stand-ins for the NER spans, found only inside the item sections (the baseline)."""
+    out: list[Mention] = []
+    for it in items:
+        if it.heading:
+            hs, he = it.heading
+            svc, _how = _heading_service(text, hs, he)
+            if svc:
+                out.append(Mention(svc[0], svc[1], "DISPUTED_SERVICE", text[svc[0] : svc[1]]))
+            dm = HEADING_DECISION.search(text, hs, he)
+            if dm:
+                out.append(Mention(dm.start(1), dm.end(1), "DECISION", dm.group(1)))
+            else:
+                for vm in VERDICT.finditer(text, hs, he):
+                    out.append(Mention(vm.start("phrase"), vm.end("phrase"), "DECISION", vm.group("phrase")))
+        for ps, pe, label in it.parts:
+            if label == "rationale":
+                out.extend(_rationale_mentions(text, ps, pe))
+                last = None
+                for vm in VERDICT.finditer(text, ps, pe):
+                    last = vm
+                if last is not None:
+                    out.append(
+                        Mention(last.start("phrase"), last.end("phrase"), "DECISION", last.group("phrase"))
+                    )
+            else:
+                out.extend(_citation_mentions(text, ps, pe))
+    # the same char range can be proposed twice (shared professional-layout blocks)
+    return sorted(set(out), key=lambda m: (m.start, m.end, m.label))
+
+
+# ---------------------------------------------------------------- structure
+def _sections_of(doc: Doc, key: str) -> list[Section]:
+    if key in doc.spans:
+        return [
+            Section(sp.start_char, sp.end_char, sp.label_, sp.kb_id_ or "", sp.id_ or "")
+            for sp in doc.spans[key]
+        ]
+    flat: list[Section] = []
+    for sec in segment(doc.text):
+        flat.append(sec)
+        flat.extend(sec.children)
+    return flat
+
+
+def item_views(sections: list[Section]) -> tuple[list[ItemView], list[Section]]:
+    """Items (with their heading and sub-parts) and the top-level sections, in text order."""
+    items = sorted((s for s in sections if s.label == "item"), key=lambda s: (s.start, -s.end))
+    views = [ItemView(s.start, s.end, s.kind, s.number) for s in items]
+    starts = [v.start for v in views]
+    others = []
+    for sec in sections:
+        if sec.label in ("item_heading", *SUBPART_LABELS):
+            k = bisect.bisect_right(starts, sec.start) - 1
+            if k >= 0 and views[k].start <= sec.start and sec.end <= views[k].end:
+                if sec.label == "item_heading":
+                    views[k].heading = (sec.start, sec.end)
+                else:
+                    views[k].parts.append((sec.start, sec.end, sec.label))
+                continue
+        if sec.label != "item":
+            others.append(sec)
+    for v in views:
+        v.parts.sort()
+        if v.heading is None:
+            first = v.parts[0][0] if v.parts else v.end
+            v.heading = (v.start, first) if first > v.start else None
+    # professional layout: shared guideline / rationale blocks outside the items
+    shared = [(s.start, s.end, s.label) for s in others if s.label in SUBPART_LABELS]
+    if shared:
+        for v in views:
+            if v.kind == "issue" and not v.parts:
+                v.parts = list(shared)
+    return views, sorted(others, key=lambda s: s.start)
+
+
+# ---------------------------------------------------------------- linking
+ODG_TAIL = re.compile(r"\s*[,:;(/\-]")
+TAIL_STOP = re.compile(r"Decision\s+based\s+on|Page\s*\(s\)|\bpages?\b|\bpgs?\b|[.;]\s|\n\s*\n", re.I)
+
+
+def _odg_tail(text: str, start: int, end: int) -> str:
+    """Text after an ODG citation span up to the next page cue / citation / sentence end, when it
+    continues the citation (starts with a separator); '' otherwise."""
+    end = min(end, start + 160)
+    if not ODG_TAIL.match(text, start, end):
+        return ""
+    stop = TAIL_STOP.search(text, start, end)
+    return text[start : stop.start() if stop else end]
+
+
+PAGE_CUE_TAIL = re.compile(r"(?:\bpages?|\bpgs?\.?|\bpp?\.?)\s*$", re.I)
+OF_THE_HEAD = re.compile(r"^\s*(?:of|in)\s+(?:the\s+)?", re.I)
+
+
+def _gap(between: str) -> int:
+    """How far apart a page and a guideline name are, not counting cue words and punctuation."""
+    return len(between.strip(" \t\n,;:()"))
+
+
+def _rationale_pages(
+    text: str, gls: list[Mention], pages: list[Mention], part_start: int
+) -> list[list[Mention]]:
+    """Pages of each guideline named in running text: a page range right after the name (same
+    sentence, 80 chars) or just before it ("page 309 of the ACOEM ..."), each page to the nearer
+    guideline only. One pass over the pages with a bisection each."""
+    owned: list[list[Mention]] = [[] for _ in gls]
+    if not gls:
+        return owned
+    starts = [g.start for g in gls]
+    for p in pages:
+        best: tuple[int, int] | None = None  # (distance, guideline index); ties go to "after"
+        j = bisect.bisect_right(starts, p.start) - 1
+        if j >= 0 and p.start >= gls[j].end:
+            g = gls[j]
+            win_end = min(gls[j + 1].start if j + 1 < len(gls) else len(text), g.end + 80)
+            sentence_end = text.find(".", g.end, win_end)
+            win_end = win_end if sentence_end < 0 else min(win_end, sentence_end + 1)
+            if p.start < win_end:
+                best = (_gap(PAGE_CUE_TAIL.sub("", text[g.end : p.start])), j)
+        if j + 1 < len(gls):
+            g = gls[j + 1]
+            prev_end = gls[j].end if j >= 0 else part_start
+            if max(prev_end, g.start - 30) <= p.start and p.end <= g.start:
+                dist = _gap(OF_THE_HEAD.sub("", text[p.end : g.start]))
+                if best is None or dist < best[0]:
+                    best = (dist, j + 1)
+        if best is not None:
+            owned[best[1]].append(p)
+    return owned
+
+
+def _guidelines(text: str, idx: _Index, it: ItemView) -> list[dict[str, Any]]:
+    result: list[dict[str, Any]] = []
+    by_id_rationale: dict[str, dict[str, Any]] = {}
+    for ps, pe, label in it.parts:
+        cited_by = CITED_BY[label]
+        gls = idx.within(ps, pe, "GUIDELINE")
+        pages = idx.within(ps, pe, "PAGE_RANGE")
+        page_starts = [p.start for p in pages]
+        owned = _rationale_pages(text, gls, pages, ps) if label == "rationale" else None
+        for k, g in enumerate(gls):
+            nxt = gls[k + 1].start if k + 1 < len(gls) else pe
+            if owned is not None:
+                own = owned[k]
+            else:
+                own = pages[bisect.bisect_left(page_starts, g.end) : bisect.bisect_left(page_starts, nxt)]
+            ranges: list[list[int]] = []
+            for p in own:
+                for r in parse_pages(p.text):
+                    if r not in ranges:
+                        ranges.append(r)
+            section = guideline_section(text[g.end : nxt]) if label != "rationale" else None
+            if section and not SECTION_CUE.search(text, g.end, min(nxt, g.end + 40)):
+                section = None
+            norm = normalise_guideline(collapse(g.text), section=section)
+            if label != "rationale" and norm["family"] == "ODG" and norm["section"] is None:
+                # spans stop at the ODG chapter; the topic written after it is the section
+                tail = _odg_tail(text, g.end, nxt)
+                if tail:
+                    norm["section"] = normalise_guideline(collapse(g.text + tail))["section"]
+            entry = {
+                "text": collapse(g.text),
+                "id": norm["id"],
+                "family": norm["family"],
+                "topic": norm["topic"],
+                "cited_by": cited_by,
+                # public contract: "pages" as written; "page_ranges" parsed into [start, end] pairs
+                "pages": "; ".join(collapse(p.text) for p in own) or None,
+                "page_start": ranges[0][0] if ranges else None,
+                "page_end": ranges[-1][1] if ranges else None,
+                "page_ranges": ranges,
+                "section": norm["section"],
+                "edition": norm["edition"],
+            }
+            if label == "rationale":
+                seen = by_id_rationale.get(entry["id"])
+                if seen is not None:
+                    for r in ranges:
+                        if r not in seen["page_ranges"]:
+                            seen["page_ranges"].append(r)
+                    if entry["pages"]:
+                        seen["pages"] = "; ".join(p for p in (seen["pages"], entry["pages"]) if p)
+                    if seen["page_ranges"]:
+                        seen["page_start"] = seen["page_ranges"][0][0]
+                        seen["page_end"] = seen["page_ranges"][-1][1]
+                    continue
+                by_id_rationale[entry["id"]] = entry
+            result.append(entry)
+    return result
+
+
+NEGATED_BEFORE = re.compile(
+    r"\b(?:not|cannot|can\s*not|can't|never|neither|nor|no\s+longer)[\s-]+"
+    r"(?:(?:be|been|being|considered|deemed|found|established|as|to|viewed|regarded|shown)\s+){0,3}$",
+    re.I,
+)
+
+
+def _decision_of(mentions: list[Mention], text: str = "") -> dict[str, Any] | None:
+    """The first mention that states a verdict. A positive verdict phrase whose negation sits just
+    before the span ("cannot be deemed | medically necessary") is read as negative."""
+    for m in mentions:
+        d = normalise_decision(m.text)
+        if d:
+            if (
+                d["decision"] == "OVERTURNED"
+                and text
+                and NEGATED_BEFORE.search(text, max(0, m.start - 40), m.start)
+            ):
+                d = {**d, "decision": "UPHELD", "medically_necessary": False}
+            return {**d, "span": [m.start, m.end]}
+    return None
+
+
+def _heading_decision(text: str, hs: int, he: int) -> Mention | None:
+    """The decision written in a heading: its ": Upheld" word, else its verdict phrase."""
+    dm = HEADING_DECISION.search(text, hs, he)
+    if dm:
+        return Mention(dm.start(1), dm.end(1), "DECISION", dm.group(1))
+    last = _last_match(VERDICT, text, hs, he)
+    if last is None:
+        return None
+    return Mention(last.start("phrase"), last.end("phrase"), "DECISION", last.group("phrase"))
+
+
+def _choose_service(
+    text: str, idx: _Index, it: ItemView, rules_only: bool, warnings: list[str]
+) -> tuple[int, int] | None:
+    """The item's service range. A heading with clear structure (partial certification, "Regarding
+    the request for", verdict statement, ": Upheld") defines the service; a predicted span there
+    only confirms it. Otherwise the first predicted span of the heading, else the heading text."""
+    if it.heading is None:
+        return None
+    hs, he = it.heading
+    services = idx.within(hs, he, "DISPUTED_SERVICE")
+    struct, how = _heading_service(text, hs, he)
+    if rules_only:
+        if services:
+            return services[0].start, services[0].end
+        return struct
+    if struct is not None and how != "plain":
+        if not any(m.start < struct[1] and m.end > struct[0] for m in services):
+            warnings.append(f"no DISPUTED_SERVICE span in the item heading; heading text used ({how})")
+        return struct
+    if services:
+        return services[0].start, services[0].end
+    if struct is not None:
+        warnings.append("no DISPUTED_SERVICE span in the item heading; heading text used")
+    return struct
+
+
+def _build_item(
+    text: str, idx: _Index, it: ItemView, rules_only: bool, truncated: str | None = None
+) -> dict[str, Any] | None:
+    """One determination from an item section; ``truncated`` = why this item looks cut off."""
+    warnings: list[str] = []
+    hs, he = it.heading or (it.start, it.start)
+    head_text = text[hs:he]
+    partial = PARTIAL.match(collapse(HEADING_DECISION.sub("", head_text))) if it.heading else None
+    svc = _choose_service(text, idx, it, rules_only, warnings)
+    rationale_parts = [(s, e) for s, e, lab in it.parts if lab == "rationale"]
+    if svc is None:
+        # no heading: the rationale's closing restatement may name it
+        for s, e in rationale_parts:
+            found = idx.within(s, e, "DISPUTED_SERVICE")
+            if found:
+                svc = (found[-1].start, found[-1].end)
+    if svc is None:
+        return None
+    svc = strip_lead_in(text, *svc)
+    service = _clean_service(text[svc[0] : svc[1]])
+    if not service:
+        return None
+    head_dec = _decision_of(idx.within(hs, he, "DECISION"), text)
+    rat_decs = [
+        d
+        for s, e in rationale_parts
+        for d in (_decision_of([m], text) for m in idx.within(s, e, "DECISION"))
+        if d
+    ]
+    if head_dec is None and not rules_only and it.heading:
+        written = _heading_decision(text, hs, he)
+        head_dec = _decision_of([written], text) if written else None
+        if head_dec:
+            warnings.append(
+                f"no DECISION span in the item heading; heading text used ('{collapse(written.text)}')"
+            )
+    if head_dec is None and not rat_decs and not rules_only:
+        last = None
+        for s, e in rationale_parts:
+            last = _last_match(VERDICT, text, s, e) or last
+        found = last and _decision_of(
+            [Mention(last.start("phrase"), last.end("phrase"), "DECISION", last.group("phrase"))], text
+        )
+        if found:
+            rat_decs = [found]
+            warnings.append("no DECISION span; the rationale's verdict phrase used")
+    decision = head_dec or (rat_decs[-1] if rat_decs else None)
+    if head_dec:
+        clash = [d for d in rat_decs if d["decision"] != head_dec["decision"]]
+        if clash:
+            warnings.append(
+                f"contradictory decisions: heading '{collapse(head_dec['text'])}' vs rationale "
+                f"'{collapse(clash[0]['text'])}'; heading decision kept"
+            )
+    elif len({d["decision"] for d in rat_decs}) > 1:
+        warnings.append("contradictory decisions: rationale states both; last statement kept")
+    if decision is None:
+        warnings.append("no decision found for item")
+    if truncated:
+        warnings.append(truncated)
+    findings: list[str] = []
+    seen_findings: set[str] = set()
+    for s, e in rationale_parts:
+        for m in idx.within(s, e, "CLINICAL_FINDING"):
+            t = collapse(m.text)
+            if t and t not in seen_findings:
+                seen_findings.add(t)
+                findings.append(t)
+    rationale = None
+    if rationale_parts:
+        s, e = rationale_parts[0]
+        lab = SUBPART_LABEL.match(text, s, min(e, s + 200))
+        rationale = collapse(text[lab.end() if lab else s : e]) or None
+    original = authorized = None
+    if partial:
+        original = collapse(partial.group("original"))
+        authorized = collapse(partial.group("auth1") or partial.group("auth2") or "") or None
+    return {
+        "service": service,
+        "service_normalised": normalise_service(service),
+        "original_request": original,
+        "authorized": authorized,
+        "decision": decision["decision"] if decision else None,
+        "decision_text": collapse(decision["text"]) if decision else None,
+        "medically_necessary": decision["medically_necessary"] if decision else None,
+        "guidelines": _guidelines(text, idx, it),
+        "findings": findings,
+        "rationale": rationale,
+        "spans": {"service": [svc[0], svc[1]], "decision": decision["span"] if decision else None},
+        "warnings": warnings,
+        "_kind": it.kind,
+        "_number": it.number,
+        "_start": it.start,
+    }
+
+
+def _merge_statements(dets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """2013 notices state each decision once up front ("1) ... the request for X is not medically
+    necessary") and discuss it later ("1) Regarding the request for X:"): one item, not two."""
+    statements = [d for d in dets if d["_kind"] == "statement"]
+    if not statements:
+        return dets
+    merged: list[dict[str, Any]] = []
+    used: set[int] = set()
+    for d in dets:
+        if d["_kind"] == "statement":
+            continue
+        match = None
+        for k, s in enumerate(statements):
+            if k in used:
+                continue
+            if (d["_number"] and d["_number"] == s["_number"]) or token_overlap(
+                d["service"], s["service"]
+            ) >= 0.8:
+                match = k
+                break
+        if match is not None:
+            used.add(match)
+            s = statements[match]
+            rationale_dec = d["decision"]
+            d = {**d, "_start": s["_start"]}
+            if s["decision"]:
+                d.update(
+                    decision=s["decision"],
+                    decision_text=s["decision_text"],
+                    medically_necessary=s["medically_necessary"],
+                )
+                d["spans"] = {**d["spans"], "decision": s["spans"]["decision"]}
+                d["warnings"] = [w for w in d["warnings"] if w != "no decision found for item"]
+                if rationale_dec and rationale_dec != s["decision"]:
+                    d["warnings"].append(
+                        f"contradictory decisions: statement '{s['decision_text']}' vs rationale; "
+                        "statement kept"
+                    )
+        merged.append(d)
+    merged.extend(s for k, s in enumerate(statements) if k not in used)
+    return sorted(merged, key=lambda d: d["_start"])
+
+
+def _dedupe(dets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Drop an item whose service and decision repeat an earlier one without adding
+    guidelines or rationale."""
+    out: list[dict[str, Any]] = []
+    seen: dict[str, dict[str, Any]] = {}
+    for d in dets:
+        key = service_key(d["service"])
+        prev = seen.get(key)
+        if (
+            prev is not None
+            and prev["decision"] == d["decision"]
+            and not d["guidelines"]
+            and not d["rationale"]
+        ):
+            continue
+        seen.setdefault(key, d)
+        out.append(d)
+    return out
+
+
+def _fallback_items(text: str, idx: _Index, others: list[Section]) -> list[dict[str, Any]]:
+    """No item sections (unknown layout): a DISPUTED_SERVICE followed closely by a DECISION outside the
+    case summary is an item; repeated services are one item."""
+    blocked = [
+        (s.start, s.end) for s in others if s.label in ("case_summary", "header", "documents_reviewed")
+    ]
+    services = idx.of("DISPUTED_SERVICE")
+    decisions = idx.of("DECISION")
+    dec_starts = [m.start for m in decisions]
+    out: list[dict[str, Any]] = []
+    keys: list[str] = []
+    for k, m in enumerate(services):
+        if any(s <= m.start < e for s, e in blocked):
+            continue
+        limit = min(m.end + 250, services[k + 1].start if k + 1 < len(services) else len(text))
+        j = bisect.bisect_left(dec_starts, m.end)
+        if j >= len(decisions) or decisions[j].start >= limit:
+            continue
+        ss, se = strip_lead_in(text, m.start, m.end)
+        service = _clean_service(text[ss:se])
+        if not service or any(token_overlap(service, key) >= 0.8 for key in keys):
+            continue
+        keys.append(service)
+        d = _decision_of([decisions[j]], text)
+        out.append(
+            {
+                "service": service,
+                "service_normalised": normalise_service(service),
+                "original_request": None,
+                "authorized": None,
+                "decision": d["decision"] if d else None,
+                "decision_text": collapse(decisions[j].text) if d else None,
+                "medically_necessary": d["medically_necessary"] if d else None,
+                "guidelines": [],
+                "findings": [],
+                "rationale": None,
+                "spans": {"service": [ss, se], "decision": [decisions[j].start, decisions[j].end]},
+                "warnings": ["item found from spans only (no item section)"],
+                "_kind": "span",
+                "_number": "",
+                "_start": m.start,
+            }
+        )
+    return out
+
+
+# ---------------------------------------------------------------- case facts
+def _first(patterns: list[re.Pattern[str]], text: str) -> str | None:
+    for p in patterns:
+        m = p.search(text)
+        if m:
+            value = collapse(m.group(1)).strip(" .,;")
+            if value:
+                return value
+    return None
+
+
+def case_facts(text: str, others: list[Section], idx: _Index, item_rationales: list[tuple[int, int]]) -> dict:
+    """Case number, ISO dates, patient age/sex, reviewer specialty/licensure, diagnoses and findings."""
+    by_label: dict[str, list[Section]] = {}
+    for s in others:
+        by_label.setdefault(s.label, []).append(s)
+    header = " ".join(text[s.start : s.end] for s in by_label.get("header", [])) or text[:3000]
+    reviewer = " ".join(text[s.start : s.end] for s in by_label.get("reviewer", [])) or text
+    summary = " ".join(text[s.start : s.end] for s in by_label.get("case_summary", [])) or text
+    case: dict[str, Any] = dict.fromkeys(CASE_KEYS)
+    m = CASE_NUMBER.search(header) or CASE_NUMBER.search(text)
+    if m:
+        case["case_number"] = m.group(1).upper()
+    for key, rx in HEADER_DATES.items():
+        dm = rx.search(header)
+        if dm:
+            case[key] = normalise_date(dm.group(1))
+    pm = PRIORITY.search(header)
+    if pm:
+        case["priority"] = pm.group(1).capitalize()
+    am = AGE_SEX.search(summary)
+    if am:
+        age = int(am.group(1))
+        case["patient_age"] = age if 0 < age < 120 else None
+        if am.group(2):
+            case["patient_sex"] = SEX_WORDS[am.group(2).lower()]
+    if case["date_of_injury"] is None:
+        im = INJURY_DATE.search(summary)
+        if im:
+            case["date_of_injury"] = normalise_date(next(g for g in im.groups() if g))
+    case["reviewer_specialty"] = _first(SPECIALTY, reviewer)
+    case["reviewer_licensure"] = _first(LICENSURE, reviewer)
+    # dicts keep first-seen order and make the de-duplication O(1) per span
+    diagnoses = dict.fromkeys(t for t in (collapse(m.text) for m in idx.of("DIAGNOSIS")) if t)
+    rationales = sorted(item_rationales)
+    rat_starts = [r[0] for r in rationales]
+    findings: dict[str, None] = {}
+    for mention in idx.of("CLINICAL_FINDING"):
+        k = bisect.bisect_right(rat_starts, mention.start) - 1
+        if k >= 0 and rationales[k][0] <= mention.start < rationales[k][1]:
+            continue
+        t = collapse(mention.text)
+        if t:
+            findings.setdefault(t)
+    case["diagnoses"] = list(diagnoses)
+    case["findings"] = list(findings)
+    return case
+
+
+def truncation(text: str, views: list[ItemView]) -> tuple[str | None, int | None]:
+    """(why the letter looks cut off, index of the view it cuts) or (None, None).
+
+    Every complete letter ends with a full sentence (the last rationale's determination), so text
+    ending mid-sentence is cut off; so is a last item that has no rationale while the letter's other
+    items have one. The cut item is the last non-statement item."""
+    body = text.rstrip()
+    if not body:
+        return None, None
+    cut = [k for k, v in enumerate(views) if v.kind != "statement"]
+    last = max(cut, key=lambda k: views[k].start) if cut else None
+    mid_sentence = not TERMINAL_END.search(body[-5:])
+    reason = None
+    if mid_sentence and IMR_MARKERS.search(text):
+        reason = "letter appears truncated: text ends mid-sentence"
+    if last is not None:
+        v = views[last]
+        has_rat = any(lab == "rationale" for _, _, lab in v.parts)
+        others_have = any(lab == "rationale" for k in cut if k != last for _, _, lab in views[k].parts)
+        if not has_rat and (others_have or mid_sentence):
+            return reason or "letter appears truncated: the last item has no rationale", last
+        if reason and v.end >= len(body) - 1:
+            return reason, last
+    return reason, None
+
+
+def link(
+    doc: Doc, rules_only: bool = False, sections_key: str = SECTIONS_KEY, spans_key: str = SPANS_KEY
+) -> tuple[list[dict[str, Any]], dict[str, Any], list[str]]:
+    """The determinations, case facts and warnings of one Doc (see module docstring)."""
+    text = doc.text
+    warnings: list[str] = []
+    views, others = item_views(_sections_of(doc, sections_key))
+    mentions: list[Mention] = []
+    if rules_only:
+        mentions.extend(rule_mentions(text, views))
+    else:
+        # char offsets + a slice of the text: Span.text would rebuild each string token by token
+        for e in doc.ents:
+            s, t = e.start_char, e.end_char
+            mentions.append(Mention(s, t, e.label_, text[s:t]))
+    if spans_key in doc.spans and len(doc.spans[spans_key]):
+        # token -> char offsets from one array: Span.start_char / end_char build Token objects
+        offsets = doc.to_array([IDX, LENGTH]).tolist()
+        strings = doc.vocab.strings
+        wanted = {strings.add("CLINICAL_FINDING"): "CLINICAL_FINDING", strings.add("DIAGNOSIS"): "DIAGNOSIS"}
+        for sp in doc.spans[spans_key]:
+            label = wanted.get(sp.label)
+            if label is not None and sp.end > sp.start:
+                s = offsets[sp.start][0]
+                last = offsets[sp.end - 1]
+                t = last[0] + last[1]
+                mentions.append(Mention(s, t, label, text[s:t]))
+    idx = _Index(mentions)
+    cut_reason, cut_view = truncation(text, views)
+    dets = []
+    for k, v in enumerate(views):
+        note = None
+        if k == cut_view:
+            has_rat = any(lab == "rationale" for _, _, lab in v.parts)
+            note = (
+                "item text ends before its rationale; letter appears truncated"
+                if not has_rat
+                else "item text ends mid-sentence; letter appears truncated"
+            )
+        d = _build_item(text, idx, v, rules_only, note)
+        if d is not None:
+            dets.append(d)
+    dets = _dedupe(_merge_statements(dets))
+    if not dets and not views and not rules_only:
+        dets = _fallback_items(text, idx, others)
+    if not dets:
+        if IMR_MARKERS.search(text):
+            warnings.append("no disputed items found")
+        else:
+            warnings.append("not an IMR determination letter")
+    if cut_reason:
+        warnings.append(cut_reason)
+    rationales = [(s, e) for v in views for s, e, lab in v.parts if lab == "rationale"]
+    case = case_facts(text, others, idx, rationales)
+    out = []
+    for n, d in enumerate(dets, start=1):
+        record = {"item": n, **{k: v for k, v in d.items() if not k.startswith("_")}}
+        out.append(record)
+        warnings.extend(f"item {n}: {w}" for w in d["warnings"])
+    return out, case, warnings
+
+
+class DeterminationLinker:
+    """Writes ``doc._.determinations``, ``doc._.case`` and ``doc._.warnings`` (plain JSON values)."""
+
+    def __init__(
+        self,
+        nlp: Language,
+        name: str = "imr_determination_linker",
+        rules_only: bool = False,
+        sections_key: str = SECTIONS_KEY,
+        spans_key: str = SPANS_KEY,
+        sync_ents: bool = True,
+        keep_tensor: bool = False,
+    ) -> None:
+        self.name = name
+        self.rules_only = rules_only
+        self.sections_key = sections_key
+        self.spans_key = spans_key
+        self.sync_ents = sync_ents
+        self.keep_tensor = keep_tensor
+
+    def __call__(self, doc: Doc) -> Doc:
+        try:
+            dets, case, warnings = link(doc, self.rules_only, self.sections_key, self.spans_key)
+            if self.sync_ents and not self.rules_only:
+                sync_service_ents(doc, dets)
+        except Exception as exc:  # a bad letter must not stop a batch; the record says what happened
+            dets, case, warnings = [], {}, [f"linker failed: {type(exc).__name__}: {exc}"]
+        doc._.determinations = dets
+        doc._.case = case
+        doc._.warnings = warnings
+        if not self.keep_tensor:
+            # tok2vec's tensor is two thirds of a serialised Doc and nothing after the linker reads
+            # it; dropping it is what lets nlp.pipe(n_process=2) reach ~1.7x (README, Speed)
+            doc.tensor = numpy.zeros((0,), dtype="float32")
+        return doc
+
+
+PARTIAL_PORTION = re.compile(r"\s+(?:was\s+the\s+original\s+request|was\s+authorized\b)", re.I)
+
+
+def sync_service_ents(doc: Doc, dets: list[dict[str, Any]]) -> None:
+    """Make doc.ents agree with the records: each item's service span (read from its heading
+    structure) is the DISPUTED_SERVICE entity there, replacing clipped or run-on predictions, and
+    the original/authorized portions of a partial certification are not disputed services.
+    Only DISPUTED_SERVICE entities are touched; a fix that would overlap another label is skipped."""
+    text = doc.text
+    ents = [
+        e for e in doc.ents
+        if not (e.label_ == "DISPUTED_SERVICE" and PARTIAL_PORTION.match(text, e.end_char))
+    ]
+    for det in dets:
+        span = (det.get("spans") or {}).get("service")
+        if not span:
+            continue
+        start, end = span
+        if any(e.start_char == start and e.end_char == end and e.label_ == "DISPUTED_SERVICE" for e in ents):
+            continue
+        new = doc.char_span(start, end, label="DISPUTED_SERVICE")
+        if new is None:
+            continue
+        overlapping = [e for e in ents if e.start < new.end and new.start < e.end]
+        if any(e.label_ != "DISPUTED_SERVICE" for e in overlapping):
+            continue
+        ents = [e for e in ents if e not in overlapping] + [new]
+    doc.ents = sorted(ents, key=lambda e: e.start)
+
+
+@Language.factory(
+    "imr_determination_linker",
+    assigns=["doc._.determinations", "doc._.case", "doc._.warnings"],
+    default_config={
+        "rules_only": False,
+        "sections_key": SECTIONS_KEY,
+        "spans_key": SPANS_KEY,
+        "sync_ents": True,
+        "keep_tensor": False,
+    },
+)
+def make_linker(
+    nlp: Language,
+    name: str,
+    rules_only: bool,
+    sections_key: str,
+    spans_key: str,
+    sync_ents: bool,
+    keep_tensor: bool,
+) -> DeterminationLinker:
+    return DeterminationLinker(nlp, name, rules_only, sections_key, spans_key, sync_ents, keep_tensor)

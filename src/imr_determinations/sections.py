@@ -1,0 +1,482 @@
+"""Section segmentation of IMR letters (spaCy component ``imr_sections``).
+
+Letters come in several layouts (2013 notice, ~2014 seed layout, 2016-2017 header layout,
+later MAXIMUS layout, professional-review layout). All of them are a sequence of headed
+blocks, so segmentation is rule data (``TOP_LEVEL_RULES``, ``SUBPART_RULES``) plus a small
+amount of structure logic: the disputed items inside the decisions block are found from
+their decision markers ("<service>: Upheld"), numbered notice blocks ("1) Regarding the
+request for ...") and clusters of guideline / rationale labels. Unknown layouts degrade to
+fewer sections, never to an error. Everything is a handful of regex passes: linear time.
+
+Output: ``doc.spans["sections"]`` (overlapping allowed): one span per section, label = one
+of ``SECTION_LABELS``. Items carry ``span.kb_id_`` = how they were found (heading, regarding,
+statement, cluster, issue) and ``span.id_`` = the item number when the letter numbers items.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from .labels import SECTIONS_KEY
+
+SECTION_LABELS: tuple[str, ...] = (
+    "header",
+    "reviewer",
+    "case_summary",
+    "documents_reviewed",
+    "decisions",
+    "item",
+    "item_heading",
+    "claims_admin_guideline",
+    "reviewer_guideline",
+    "rationale",
+)
+TOP_LEVEL = ("header", "reviewer", "case_summary", "documents_reviewed", "decisions")
+
+# (label, regex written in the letters' upper-case form, may be glued to the previous sentence)
+TOP_LEVEL_RULES: list[tuple[str, str, bool]] = [
+    ("header", r"NOTICE OF INDEPENDENT MEDICAL REVIEW DETERMINATION\b", False),
+    ("header", r"MAXIMUS FEDERAL SERVICES,? INC\.?[ \t]*\n?[ \t]*INDEPENDENT MEDICAL REVIEW[ \t]*$", False),
+    ("header", r"MEDICAL PROFESSIONAL REVIEW[ \t]*$", False),
+    ("reviewer", r"HOW THE IMR FINAL DETERMINATION WAS MADE\b", True),
+    ("reviewer", r"MEDICAL QUALIFICATIONS OF THE EXPERT REVIEWER\b[ \t]*:?", False),
+    ("reviewer", r"MEDICAL REVIEWER QUALIFICATIONS[ \t]*:", True),
+    ("reviewer", r"THE EXPERT REVIEWER HAS THE FOLLOWING CREDENTIALS[ \t]*:?", False),
+    ("case_summary", r"CLINICAL CASE SUMMARY\b[ \t]*:?", True),
+    ("case_summary", r"(?:EXPERT REVIEWER(?:'S)?[ \t]+)?CASE SUMMARY[ \t]*(?::|$)", True),
+    ("documents_reviewed", r"DOCUMENTS REVIEWED(?:[ \t]+FOR[ \t]+DETERMINATION)?[ \t]*(?::|$)", True),
+    ("decisions", r"IMR ISSUES,? DECISIONS,? AND RATIONALES?\b", True),
+    ("decisions", r"INDEPENDENT MEDICAL REVIEW DECISIONS? AND RATIONALES?\b", True),
+    ("decisions", r"IMR DECISION(?:\(S\)|S)? AND RATIONALE(?:\(S\)|S)?\b", True),
+    ("decisions", r"ISSUES?[ \t]+AT[ \t]+DISPUTE[ \t]*:", True),
+]
+
+# item sub-part labels; found anywhere (the letters glue them: "is: UpheldClaims Administrator guideline")
+SUBPART_RULES: list[tuple[str, str]] = [
+    ("claims_admin_guideline", r"Claims\s+Administrator\s+guidelines?\s*:"),
+    (
+        "claims_admin_guideline",
+        r"Medical\s+Treatment\s+Guideline\s*\(?s?\)?\s+used\s+by\s+the\s+Claims\s+Administrator\s*:?",
+    ),
+    ("reviewer_guideline", r"MAXIMUS\s+guidelines?\s*:"),
+    (
+        "reviewer_guideline",
+        r"Medical\s+Treatment\s+Guideline\s*\(?s?\)?\s+used\s+by\s+the\s+Expert\s+Reviewer\s*:?",
+    ),
+    ("reviewer_guideline", r"MEDICAL\s+TREATMENT\s+GUIDELINE\s*\(?S?\)?\s+RELIED\s+UPON\b[^:\n]{0,80}:?"),
+    ("reviewer_guideline", r"Expert\s+Reviewer\s+guidelines?\s*:"),
+    ("rationale", r"Decision\s+rationale\s*:"),
+    ("rationale", r"Rationale\s+for\s+the\s+Decision\s*:?"),
+    ("rationale", r"RATIONALE\s+FOR\s+WHY\s+THE\s+REQUESTED\b[^:\n]{0,120}:?"),
+    ("rationale", r"(?m)^[ \t]*Rationale\s*:"),
+]
+# sub-part labels that head a whole top-level block in the professional-review layout
+PROFESSIONAL_SUBPART = re.compile(r"RELIED\s+UPON|RATIONALE\s+FOR\s+WHY", re.I)
+
+DECISION_MARKER = re.compile(
+    r"(?:\b(?:is|are|was)\s*)?:[ \t]*\n?[ \t]*(Upheld|Overturned)(?-i:(?![a-z]))", re.I
+)
+REGARDING = re.compile(r"(?im)^[ \t]*(?:(\d{1,2})[).][ \t]*)?Regarding\s+the\s+requests?\s+for\b")
+STATEMENT = re.compile(
+    r"(?im)^[ \t]*(\d{1,2})[).][ \t]*(?:MAXIMUS\s+Federal\s+Services,?\s+Inc\.?\s+has\s+determined\s+)?"
+    r"[^\n]{0,400}?(?:\n[^\n]{0,400}?){0,3}?"
+    r"\b(?:is|are|was|were)\s+(?:not\s+)?medically\s+necessary(?:\s+and\s+appropriate)?\s*\."
+)
+DECISIONS_INTRO = re.compile(
+    r"\s*[^\n]{0,40}Final\s+Determination\s+was\s+based\s+on\s+decisions\s+for\s+the\s+disputed[^\n]*\n?"
+    r"(?:[^\n]*set\s+forth\s+below\s*:?[^\n]*\n?)?",
+    re.I,
+)
+# the intro sentence of the decisions block, also where its heading is missing or glued to the first item
+INTRO_LEAD = re.compile(
+    r"(?:Final\s+Determination\s+was\s+based\s+on\s+decisions?\s+for\s+the\s+disputed\b[^:]{0,80}?"
+    r"|\bset\s+forth\s+below)\s*:",
+    re.I,
+)
+# page furniture that may sit anywhere: "Page 2 of 5", a bare case number line
+FURNITURE_LINE = re.compile(
+    r"^[ \t]*(?:Page\s+\d+\s+of\s+\d+|CM\d{2}-\d{5,7}|-?\s*\d{1,3}\s*-?)[ \t]*$", re.I
+)
+PARTIAL_HINT = re.compile(
+    r"remaining\s+IMR\s+eligible|leaving\s+the\s+original\s+request|original\s+request\s*,", re.I
+)
+ORIGINAL_REQUEST = re.compile(r"was\s+the\s+original\s+request", re.I)
+_TERMINAL = re.compile(r"[.!?][\"')\]]?[ \t]*$")
+MAX_HEADING_CHARS = 900
+
+
+@dataclass
+class Section:
+    start: int
+    end: int
+    label: str
+    kind: str = ""
+    number: str = ""
+    children: list[Section] = field(default_factory=list)
+
+
+def _compile_top_level() -> list[tuple[str, re.Pattern[str], re.Pattern[str] | None]]:
+    out = []
+    for label, rx, glue in TOP_LEVEL_RULES:
+        line = re.compile(r"(?im)^[ \t]*" + rx)
+        # no look-behind in the pattern: a literal upper-case start lets the regex engine skip ahead
+        # (5x faster); the character before is checked by find_top_level (GLUE_BEFORE)
+        glued = re.compile(r"(?m)" + rx) if glue else None
+        out.append((label, line, glued))
+    return out
+
+
+_TOP = _compile_top_level()
+GLUE_BEFORE = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.)\"'")
+_SUB = [(label, re.compile(rx, re.I)) for label, rx in SUBPART_RULES]
+
+
+class _Lines:
+    """Line starts of a text, for O(log n) 'which line is this offset on' queries."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = [0] + [m.end() for m in re.finditer(r"\n", text)]
+
+    def index(self, pos: int) -> int:
+        return bisect.bisect_right(self.starts, pos) - 1
+
+    def line(self, i: int) -> tuple[int, int]:
+        start = self.starts[i]
+        end = self.starts[i + 1] - 1 if i + 1 < len(self.starts) else len(self.text)
+        return start, end
+
+    def is_skippable(self, i: int) -> bool:
+        s, e = self.line(i)
+        seg = self.text[s:e]
+        return not seg.strip() or bool(FURNITURE_LINE.match(seg))
+
+
+def find_top_level(text: str) -> list[tuple[int, int, str]]:
+    """(start, end-of-heading, label) of every top-level heading, in text order, overlaps removed."""
+    hits: list[tuple[int, int, str]] = []
+    for label, line_rx, glued_rx in _TOP:
+        for m in line_rx.finditer(text):
+            s = m.start() + (len(m.group(0)) - len(m.group(0).lstrip()))
+            hits.append((s, m.end(), label))
+        if glued_rx is not None:
+            hits.extend(
+                (m.start(), m.end(), label)
+                for m in glued_rx.finditer(text)
+                if m.start() > 0 and text[m.start() - 1] in GLUE_BEFORE
+            )
+    return _first_non_overlapping(hits)
+
+
+def _first_non_overlapping(hits: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Heading hits in text order, dropping any that starts inside the previous one."""
+    out: list[tuple[int, int, str]] = []
+    for h in sorted(hits):
+        if out and h[0] < out[-1][1]:
+            continue
+        out.append(h)
+    return out
+
+
+def find_subparts(text: str) -> list[tuple[int, int, str]]:
+    hits: list[tuple[int, int, str]] = []
+    for label, rx in _SUB:
+        for m in rx.finditer(text):
+            s = m.start() + (len(m.group(0)) - len(m.group(0).lstrip()))
+            hits.append((s, m.end(), label))
+    return _first_non_overlapping(hits)
+
+
+def heading_start(text: str, lines: _Lines, anchor: int, bound: int) -> int:
+    """Where the item heading that ends at ``anchor`` begins.
+
+    Walk back line by line from the anchor; the heading begins at the first line whose
+    previous content line ends a sentence (the end of the previous rationale) or lies
+    before ``bound``. Partial certifications ("The remaining IMR eligible portion ...")
+    reach back to their "... was the original request." sentence.
+    """
+    bound = max(0, bound)
+    i = lines.index(anchor)
+    start = max(lines.line(i)[0], bound)
+    while True:
+        j = i - 1
+        while j >= 0 and lines.line(j)[0] >= bound and lines.is_skippable(j):
+            j -= 1
+        if j < 0 or lines.line(j)[0] < bound:
+            break
+        s, e = lines.line(j)
+        if _TERMINAL.search(text[s:e]) or anchor - s > MAX_HEADING_CHARS:
+            break
+        i, start = j, s
+    # the decisions intro sentence is never part of a heading (letters whose section headings are lost)
+    intros = [m.end() for m in INTRO_LEAD.finditer(text, start, anchor)]
+    if intros:
+        start = intros[-1]
+    # skip furniture / blank lines at the top of the heading
+    while start < anchor and (text[start] in " \t\n"):
+        start += 1
+    head = text[start:anchor]
+    if PARTIAL_HINT.search(head) and not ORIGINAL_REQUEST.search(head):
+        window_start = max(bound, anchor - MAX_HEADING_CHARS)
+        last = None
+        for m in ORIGINAL_REQUEST.finditer(text, window_start, start):
+            last = m
+        if last is not None:
+            # the sentence holding "was the original request" begins after the previous sentence end
+            prev = text.rfind("\n", window_start, last.start())
+            cand = max(window_start, prev + 1)
+            seg = text[cand : last.start()]
+            ends = [m.end() for m in re.finditer(r"[.!?][\"')]?\s+(?=[A-Z])", seg)]
+            start = cand + (ends[-1] if ends else 0)
+            while start < anchor and text[start] in " \t\n":
+                start += 1
+    return start
+
+
+def _strip(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def segment(text: str) -> list[Section]:
+    """All sections of a letter as char-offset ``Section`` objects (top level and items with children)."""
+    if not text.strip():
+        return []
+    n = len(text)
+    lines = _Lines(text)
+    tops = find_top_level(text)
+    subs = find_subparts(text)
+    professional = any(label == "decisions" and re.match(r"ISSUE", text[s:e], re.I) for s, e, label in tops)
+
+    # ---- decisions region(s): where item headings are looked for
+    dec_heads = [(s, e) for s, e, label in tops if label == "decisions"]
+    other_heads = [s for s, e, label in tops if label != "decisions"]
+
+    def next_other(pos: int) -> int:
+        k = bisect.bisect_right(other_heads, pos)
+        return other_heads[k] if k < len(other_heads) else n
+
+    items: list[Section] = []
+    if professional:
+        for ds, de in dec_heads:
+            if not re.match(r"ISSUE", text[ds:de], re.I):
+                continue
+            end = min([next_other(de), *(s for s, _, _ in subs if s > de)])
+            body_s, body_e = _strip(text, de, end)
+            numbered = list(re.finditer(r"(?m)^[ \t]*(\d{1,2})[.)][ \t]+", text[body_s:body_e]))
+            if numbered:
+                for k, m in enumerate(numbered):
+                    s = body_s + m.start()
+                    e = body_s + numbered[k + 1].start() if k + 1 < len(numbered) else body_e
+                    s, e = _strip(text, s, e)
+                    items.append(Section(s, e, "item", "issue", m.group(1)))
+            elif body_e > body_s:
+                items.append(Section(body_s, body_e, "item", "issue"))
+    else:
+        regions = []
+        for ds, de in dec_heads:
+            m = DECISIONS_INTRO.match(text, de)
+            content = m.end() if m else de
+            regions.append((ds, content, next_other(de)))
+        search_from = regions[0][1] if regions else 0
+        sub_starts = [s for s, _, _ in subs]
+        top_starts_all = [s for s, _, _ in tops]
+        anchors: list[tuple[int, int, str, str]] = []  # (heading_start, heading_end, kind, number)
+        for m in DECISION_MARKER.finditer(text, search_from):
+            # a heading marker ends its line or runs into a sub-part label
+            after = text[m.end() : m.end() + 60]
+            if after.strip() and not any(rx.match(after.lstrip()) for _, rx in _SUB):
+                continue
+            anchors.append((m.start(), m.end(), "heading", ""))
+        for m in REGARDING.finditer(text):
+            k = bisect.bisect_right(sub_starts, m.end())
+            line_end = text.find("\n", m.end())
+            h_end = sub_starts[k] if k < len(sub_starts) else (line_end if line_end >= 0 else n)
+            anchors.append(
+                (m.start() + len(m.group(0)) - len(m.group(0).lstrip()), h_end, "regarding", m.group(1) or "")
+            )
+        for _ds, content, rend in regions:
+            for m in STATEMENT.finditer(text, content, rend):
+                if any(rx.search(m.group(0)) for _, rx in _SUB):
+                    continue
+                s = m.start() + len(m.group(0)) - len(m.group(0).lstrip())
+                anchors.append((s, m.end(), "statement", m.group(1)))
+        anchors.sort()
+        # heading starts for decision-marker anchors
+        resolved: list[tuple[int, int, int, str, str]] = []  # (start, anchor_pos, heading_end, kind, number)
+        prev_end = search_from
+        for a_pos, a_end, kind, num in anchors:
+            if kind == "heading":
+                k = bisect.bisect_left(sub_starts, a_pos) - 1
+                bound = max(prev_end, sub_starts[k] + 1 if k >= 0 and sub_starts[k] >= prev_end else prev_end)
+                # a top-level heading between the previous item and this one bounds it too
+                kt = bisect.bisect_left(top_starts_all, a_pos) - 1
+                if kt >= 0:
+                    bound = max(bound, tops[kt][1])
+                for _ds, content, _re in regions:
+                    if content <= a_pos:
+                        bound = max(bound, content)
+                start = heading_start(text, lines, a_pos, bound)
+            else:
+                start = a_pos
+            resolved.append((start, a_pos, a_end, kind, num))
+            prev_end = a_end
+        # sub-part clusters that no anchor heads (later layout: "<service> is not medically necessary ...")
+        covered_until = -1
+        anchor_iter = sorted(resolved)
+        ai = 0
+        cluster: list[tuple[int, int, str]] = []
+        clusters: list[list[tuple[int, int, str]]] = []
+        for s, e, label in subs:
+            while ai < len(anchor_iter) and anchor_iter[ai][0] <= s:
+                covered_until = s
+                cluster = []
+                ai += 1
+            if (
+                covered_until >= 0
+                and not cluster
+                and anchor_iter
+                and ai > 0
+                and anchor_iter[ai - 1][3] != "statement"
+            ):
+                # belongs to the item of the previous anchor unless it restarts the sequence
+                continue
+            if not cluster or label == "claims_admin_guideline" or label in {c[2] for c in cluster}:
+                cluster = [(s, e, label)]
+                clusters.append(cluster)
+            else:
+                cluster.append((s, e, label))
+        for cl in clusters:
+            first = cl[0][0]
+            kt = bisect.bisect_left(top_starts_all, first) - 1
+            bound = tops[kt][1] if kt >= 0 else 0
+            kp = bisect.bisect_left(sub_starts, first) - 1
+            if kp >= 0:
+                bound = max(bound, subs[kp][1] + 1)
+            for _ds, content, _re in regions:
+                if content <= first:
+                    bound = max(bound, content)
+            # the heading is the paragraph that ends just before the first label of the cluster
+            a = first
+            while a > bound and text[a - 1].isspace():
+                a -= 1
+            if a <= bound:
+                continue
+            start = heading_start(text, lines, a - 1, bound)
+            if start < first and text[start:first].strip():
+                resolved.append((start, first, first, "cluster", ""))
+        resolved.sort()
+        starts = [r[0] for r in resolved]
+        top_starts = sorted(s for s, _, _ in tops)
+        for idx, (start, _a_pos, h_end, kind, num) in enumerate(resolved):
+            if kind == "statement":
+                end = h_end
+            else:
+                nxt = starts[idx + 1] if idx + 1 < len(starts) else n
+                kt = bisect.bisect_right(top_starts, h_end)
+                if kt < len(top_starts):
+                    nxt = min(nxt, top_starts[kt])
+                end = nxt
+            s, e = _strip(text, start, end)
+            if e <= s:
+                continue
+            item = Section(s, e, "item", kind, num)
+            hs, he = _strip(text, s, min(h_end, e))
+            if he > hs:
+                item.children.append(Section(hs, he, "item_heading"))
+            if kind != "statement":
+                inner = subs[bisect.bisect_left(sub_starts, s) : bisect.bisect_left(sub_starts, e)]
+                for k, (ss, _se, label) in enumerate(inner):
+                    ce = inner[k + 1][0] if k + 1 < len(inner) else e
+                    cs, ce = _strip(text, ss, ce)
+                    if ce > cs:
+                        item.children.append(Section(cs, ce, label))
+            items.append(item)
+
+    # ---- top-level sections
+    out: list[Section] = []
+    item_starts = sorted(it.start for it in items)
+    first_top = tops[0][0] if tops else n
+    if first_top > 0 and text[:first_top].strip():
+        hs, he = _strip(text, 0, first_top)
+        if item_starts and item_starts[0] < he:
+            he = _strip(text, 0, item_starts[0])[1]
+        if he > hs:
+            out.append(Section(hs, he, "header"))
+    for k, (s, _e, label) in enumerate(tops):
+        end = n
+        for s2, _e2, label2 in tops[k + 1 :]:
+            if label == "decisions" and label2 == "decisions":
+                continue
+            end = s2
+            break
+        if label != "decisions":
+            ki = bisect.bisect_right(item_starts, s)
+            if ki < len(item_starts):
+                end = min(end, item_starts[ki])
+        ss, ee = _strip(text, s, end)
+        if ee <= ss:
+            continue
+        if out and out[-1].label == label and out[-1].end <= ss:
+            out[-1].end = ee  # "HOW THE IMR ..." then "The Expert Reviewer has ...": one reviewer block
+            continue
+        out.append(Section(ss, ee, label))
+    # professional layout: guideline / rationale blocks at top level
+    if professional:
+        prof = [x for x in subs if PROFESSIONAL_SUBPART.search(text[x[0] : x[1]])]
+        for k, (s, _e, label) in enumerate(prof):
+            kt = [t for t, _, _ in tops if t > s]
+            end = min(kt[0] if kt else n, prof[k + 1][0] if k + 1 < len(prof) else n)
+            ss, ee = _strip(text, s, end)
+            if ee > ss:
+                out.append(Section(ss, ee, label))
+    out.extend(items)
+    out.sort(key=lambda x: (x.start, -x.end))
+    return out
+
+
+def _flatten(sections: Iterable[Section]) -> Iterable[Section]:
+    for sec in sections:
+        yield sec
+        yield from _flatten(sec.children)
+
+
+def to_spans(doc: Doc, sections: list[Section]) -> list[Span]:
+    """Char sections -> token spans (expanded to token bounds); sections that map to no token are dropped."""
+    spans: list[Span] = []
+    for sec in _flatten(sections):
+        span = doc.char_span(sec.start, sec.end, label=sec.label, alignment_mode="expand")
+        if span is None or len(span) == 0:
+            continue
+        if sec.kind:
+            span.kb_id_ = sec.kind
+        if sec.number:
+            span.id_ = sec.number
+        spans.append(span)
+    return spans
+
+
+class SectionSegmenter:
+    """Writes ``doc.spans[spans_key]`` with the letter's sections (see module docstring)."""
+
+    def __init__(self, nlp: Language, name: str = "imr_sections", spans_key: str = SECTIONS_KEY) -> None:
+        self.name = name
+        self.spans_key = spans_key
+
+    def __call__(self, doc: Doc) -> Doc:
+        doc.spans[self.spans_key] = to_spans(doc, segment(doc.text))
+        return doc
+
+
+@Language.factory("imr_sections", default_config={"spans_key": SECTIONS_KEY})
+def make_sections(nlp: Language, name: str, spans_key: str) -> SectionSegmenter:
+    return SectionSegmenter(nlp, name, spans_key)

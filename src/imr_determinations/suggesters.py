@@ -1,0 +1,119 @@
+"""Candidate spans for spancat from a boundary tagger.
+
+spaCy's span_finder scores span starts/ends with a sigmoid and a squared-error loss; on whole
+letters (under 1% of tokens start a finding) it saturated to zero and proposed nothing (see
+README, "Suggester choice"). An n-gram range long enough for findings (1-20 tokens) means ~15k
+candidates per letter, far over the speed budget. Instead a plain softmax tagger (instance
+``span_boundaries``) labels each token as a span start (S), end (E), both (SE), inside (I) or
+outside (O), and the suggester pairs predicted starts with predicted ends within ``max_length``
+(and proposes tagged runs, cut at their own starts and ends).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.tokens import Doc
+from spacy.training import Corpus, Example
+from spacy.util import registry
+from thinc.api import Ops, get_current_ops
+from thinc.types import Ragged
+
+from .labels import SPANS_KEY
+
+BOUNDARY_TAGS = ("O", "S", "E", "SE", "I")
+
+
+def boundary_tags(doc: Doc, spans_key: str = SPANS_KEY) -> list[str]:
+    """Token-level boundary tags for the spans in ``doc.spans[spans_key]``."""
+    starts: set[int] = set()
+    ends: set[int] = set()
+    inside: set[int] = set()
+    for span in doc.spans.get(spans_key, []):
+        starts.add(span.start)
+        ends.add(span.end - 1)
+        inside.update(range(span.start, span.end))
+    tags = []
+    for i in range(len(doc)):
+        if i in starts and i in ends:
+            tags.append("SE")
+        elif i in starts:
+            tags.append("S")
+        elif i in ends:
+            tags.append("E")
+        elif i in inside:
+            tags.append("I")
+        else:
+            tags.append("O")
+    return tags
+
+
+def _candidates(tags: list[str], max_length: int) -> list[tuple[int, int]]:
+    """Predicted starts paired with later predicted ends, plus every tagged run (S/I/E...) cut at
+    its own starts and ends, so a span whose first or last tag was missed is still proposed."""
+    starts = [i for i, t in enumerate(tags) if t in ("S", "SE")]
+    ends = [i for i, t in enumerate(tags) if t in ("E", "SE")]
+    found: set[tuple[int, int]] = set()
+    j0 = 0
+    for s in starts:
+        while j0 < len(ends) and ends[j0] < s:
+            j0 += 1
+        for e in ends[j0:]:
+            if e - s >= max_length:
+                break
+            found.add((s, e + 1))
+    i, n = 0, len(tags)
+    while i < n:
+        if tags[i] in ("", "O"):
+            i += 1
+            continue
+        j = i
+        while j < n and tags[j] not in ("", "O"):
+            j += 1
+        run_starts = [i] + [k for k in range(i + 1, j) if tags[k] in ("S", "SE")]
+        run_ends = [k for k in range(i, j - 1) if tags[k] in ("E", "SE")] + [j - 1]
+        for s in run_starts:
+            for e in run_ends:
+                if 0 <= e - s < max_length:
+                    found.add((s, e + 1))
+        i = j
+    return sorted(found)
+
+
+def boundary_suggester(docs: Iterable[Doc], max_length: int = 30, *, ops: Ops | None = None) -> Ragged:
+    if ops is None:
+        ops = get_current_ops()
+    pairs: list[tuple[int, int]] = []
+    lengths: list[int] = []
+    for doc in docs:
+        found = _candidates([t.tag_ for t in doc], max_length)
+        pairs.extend(found)
+        lengths.append(len(found))
+    lengths_arr = ops.asarray(lengths, dtype="i")
+    if pairs:
+        return Ragged(ops.asarray(pairs, dtype="i"), lengths_arr)
+    return Ragged(ops.xp.zeros((0, 0), dtype="i"), lengths_arr)
+
+
+@registry.misc("imr_determinations.boundary_suggester.v1")
+def build_boundary_suggester(max_length: int = 30) -> Callable[..., Ragged]:
+    return partial(boundary_suggester, max_length=max_length)
+
+
+@registry.readers("imr_determinations.BoundaryCorpus.v1")
+def create_boundary_corpus(
+    path: Path, spans_key: str = SPANS_KEY, limit: int = 0, max_length: int = 0
+) -> Callable[[Language], Iterator[Example]]:
+    """spacy.Corpus.v1 that also sets the boundary tags on each reference Doc."""
+    corpus = Corpus(path, limit=limit, max_length=max_length)
+
+    def read(nlp: Language) -> Iterator[Example]:
+        for eg in corpus(nlp):
+            for token, tag in zip(eg.reference, boundary_tags(eg.reference, spans_key), strict=True):
+                token.tag_ = tag
+            yield eg
+
+    return read

@@ -1,0 +1,145 @@
+"""The inline annotation workflow (scripts/annotate.py) and the rule pre-annotator, on the seed letters."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from imr_determinations.gold import load_gold, parse_inline, render_inline
+from imr_determinations.io import read_letter
+from imr_determinations.preannotate import draft_records, preannotate
+from imr_determinations.tokenizer import blank_nlp
+
+REPO = Path(__file__).resolve().parents[1]
+SEED0 = REPO / "corpus" / "seeds" / "000_455a604ddc9a446c.txt"
+SEED3 = REPO / "corpus" / "seeds" / "003_c13123f40a8e530d.txt"
+
+
+def _load_script():
+    spec = importlib.util.spec_from_file_location("annotate_script", REPO / "scripts" / "annotate.py")
+    mod = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def cli():
+    return _load_script().app
+
+
+def test_preannotate_finds_headings_guidelines_and_pages():
+    text = read_letter(SEED0).text
+    spans = preannotate(blank_nlp(), text)
+    got = {(s["label"], " ".join(text[s["start"] : s["end"]].split())) for s in spans}
+    assert ("DISPUTED_SERVICE", "ONE SESSION OF ACUPUNCTURE BETWEEN 10/3/2013 AND 11/17/2013") in got
+    assert ("DECISION", "Upheld") in got
+    assert ("DECISION", "not medically necessary and appropriate") in got
+    assert ("GUIDELINE", "MTUS ACOEM Chapter 12 Low Back Complaints") in got
+    assert {("PAGE_RANGE", "303-305"), ("PAGE_RANGE", "303-304"), ("PAGE_RANGE", "8-9")} <= got
+    # never a prefix inside a page range, never whitespace at an edge
+    for s in spans:
+        frag = text[s["start"] : s["end"]]
+        assert frag == frag.strip() and "Page" not in (frag if s["label"] == "PAGE_RANGE" else "")
+
+
+def test_draft_records_from_seed_gold_match_the_annotated_records():
+    for gl in load_gold(REPO / "corpus" / "gold"):
+        drafted = draft_records(gl.text, gl.spans)
+        assert [r["service"] for r in drafted] == [r["service"] for r in gl.records]
+        assert [r["decision"] for r in drafted] == [r["decision"] for r in gl.records]
+        assert [[g["pages"] for g in r["guidelines"]] for r in drafted] == [
+            [g["pages"] for g in r["guidelines"]] for r in gl.records
+        ]
+
+
+def test_pre_import_show_round_trip(cli, tmp_path):
+    runner = CliRunner()
+    marked = tmp_path / "seed3.txt"
+    res = runner.invoke(cli, ["pre", str(SEED3), "--out", str(marked)])
+    assert res.exit_code == 0, res.output
+    records = tmp_path / "records.json"
+    res = runner.invoke(cli, ["records-draft", str(marked), "--source", str(SEED3), "--out", str(records)])
+    assert res.exit_code == 0, res.output
+    assert json.loads(records.read_text())[0]["service"] == "Acupuncture 3x4"
+    # the seed lives in a temporary letters folder so the standoff can be re-read
+    letters = tmp_path / "letters"
+    letters.mkdir()
+    (letters / SEED3.name).write_bytes(SEED3.read_bytes())
+    out = tmp_path / "gold" / "letters" / "seed3.json"
+    res = runner.invoke(
+        cli,
+        [
+            "import",
+            str(marked),
+            "--source",
+            str(letters / SEED3.name),
+            "--records",
+            str(records),
+            "--out",
+            str(out),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    stored = json.loads(out.read_text())
+    assert "text" not in stored and stored["sha256"] == read_letter(SEED3).sha256
+    res = runner.invoke(cli, ["show", str(out), "--letters-dir", str(letters)])
+    assert res.exit_code == 0, res.output
+    shown = res.output.split("\n[", 1)[0]
+    assert shown.rstrip("\n") == marked.read_text().rstrip("\n")
+    # importing over an existing file needs --force
+    res = runner.invoke(
+        cli,
+        [
+            "import",
+            str(marked),
+            "--source",
+            str(letters / SEED3.name),
+            "--records",
+            str(records),
+            "--out",
+            str(out),
+        ],
+    )
+    assert res.exit_code == 1 and "exists" in res.output
+
+
+def test_import_refuses_edited_text(cli, tmp_path):
+    text = read_letter(SEED3).text
+    marked = tmp_path / "m.txt"
+    marked.write_text(render_inline(text, []).replace("female nurse", "female  nurse"), encoding="utf-8")
+    records = tmp_path / "r.json"
+    records.write_text("[]")
+    res = CliRunner().invoke(
+        cli,
+        [
+            "import",
+            str(marked),
+            "--source",
+            str(SEED3),
+            "--records",
+            str(records),
+            "--out",
+            str(tmp_path / "o.json"),
+        ],
+    )
+    assert res.exit_code == 1
+    assert "first difference at character" in res.output
+
+
+def test_work_files_refused_inside_repo(cli):
+    res = CliRunner().invoke(cli, ["pre", str(SEED3), "--out", str(REPO / "corpus" / "x.txt")])
+    assert res.exit_code == 1 and "inside the repository" in res.output
+    assert not (REPO / "corpus" / "x.txt").exists()
+
+
+def test_parse_inline_offsets_point_at_the_marked_words():
+    text = read_letter(SEED3).text
+    marked = render_inline(text, []).replace("Acupuncture 3x4:", "⟦DISPUTED_SERVICE|Acupuncture 3x4⟧:", 1)
+    plain, spans = parse_inline(marked)
+    assert plain == text
+    assert [text[s["start"] : s["end"]] for s in spans] == ["Acupuncture 3x4"]

@@ -1,0 +1,44 @@
+"""The boundary tags and the suggester that turns predicted tags into spancat candidates."""
+
+from __future__ import annotations
+
+from imr_determinations.suggesters import boundary_suggester, boundary_tags
+from imr_determinations.tokenizer import blank_nlp
+
+
+def _doc_with_spans(text: str, spans: list[tuple[int, int]]):
+    doc = blank_nlp().make_doc(text)
+    doc.spans["sc"] = [doc[s:e] for s, e in spans]
+    return doc
+
+
+def test_boundary_tags_mark_starts_ends_and_single_tokens() -> None:
+    doc = _doc_with_spans("Exam showed positive straight leg raise and spasm today.", [(2, 6), (7, 8)])
+    assert boundary_tags(doc) == ["O", "O", "S", "I", "I", "E", "O", "SE", "O", "O"]
+
+
+def test_suggester_pairs_predicted_starts_with_later_ends_within_max_length() -> None:
+    doc = blank_nlp().make_doc("a b c d e f")
+    for token, tag in zip(doc, ["S", "O", "E", "S", "O", "E"], strict=True):
+        token.tag_ = tag
+    ragged = boundary_suggester([doc], max_length=3)
+    pairs = ragged.dataXd.tolist()
+    assert [0, 3] in pairs and [3, 6] in pairs and [0, 6] not in pairs
+    assert ragged.lengths.tolist() == [len(pairs)]
+    # longer window admits the span across both
+    assert [0, 6] in boundary_suggester([doc], max_length=6).dataXd.tolist()
+
+
+def test_suggester_proposes_tagged_runs_with_a_missed_boundary_tag() -> None:
+    doc = blank_nlp().make_doc("x pain in the back y")
+    # the tagger saw the inside of "pain in the back" but missed its start tag
+    for token, tag in zip(doc, ["O", "I", "I", "I", "E", "O"], strict=True):
+        token.tag_ = tag
+    assert boundary_suggester([doc]).dataXd.tolist() == [[1, 5]]
+
+
+def test_suggester_handles_docs_without_tags() -> None:
+    doc = blank_nlp().make_doc("no tags here")
+    ragged = boundary_suggester([doc, blank_nlp().make_doc("")])
+    assert ragged.lengths.tolist() == [0, 0]
+    assert ragged.dataXd.shape[0] == 0
