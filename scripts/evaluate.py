@@ -49,6 +49,8 @@ def score(nlp: Language, gold_docs: list, batch_size: int = 16) -> dict:
     for label in SPAN_LABELS:
         per_label[label] = (spans.get(f"spans_{SPANS_KEY}_per_type") or {}).get(label, zero)
     words = sum(len(d) for d in gold_docs)
+    candidates = candidate_recall(nlp, predicted, gold_docs)
+    overlap = {label: overlap_prf(predicted, gold_docs, label) for label in SPAN_LABELS}
     return {
         "docs": len(gold_docs),
         "words": words,
@@ -58,7 +60,48 @@ def score(nlp: Language, gold_docs: list, batch_size: int = 16) -> dict:
         "ents_r": ents.get("ents_r"),
         "ents_f": ents.get("ents_f"),
         "spans_sc_f": spans.get(f"spans_{SPANS_KEY}_f"),
+        "candidates": candidates,
+        "overlap": overlap,
         "per_label": per_label,
+    }
+
+
+def overlap_prf(predicted: list, gold_docs: list, label: str) -> dict[str, float]:
+    """Lenient P/R/F: a span counts when it overlaps one of the other side with the same label.
+    Beside the exact score it separates "found the finding, boundaries differ" from "missed it"."""
+    hit_pred = n_pred = hit_gold = n_gold = 0
+    for pred, gold in zip(predicted, gold_docs, strict=True):
+        p = [(s.start_char, s.end_char) for s in pred.spans.get(SPANS_KEY, []) if s.label_ == label]
+        g = [(s.start_char, s.end_char) for s in gold.spans.get(SPANS_KEY, []) if s.label_ == label]
+        n_pred += len(p)
+        n_gold += len(g)
+        hit_pred += sum(any(a < d and c < b for c, d in g) for a, b in p)
+        hit_gold += sum(any(a < d and c < b for c, d in p) for a, b in g)
+    prec = hit_pred / n_pred if n_pred else 0.0
+    rec = hit_gold / n_gold if n_gold else 0.0
+    f = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+    return {"p": round(prec, 3), "r": round(rec, 3), "f": round(f, 3)}
+
+
+def candidate_recall(nlp: Language, predicted: list, gold_docs: list) -> dict | None:
+    """Share of gold findings/diagnoses among the spancat suggester's candidates: the ceiling on
+    spancat recall. None when the pipeline has no spancat (the rule baseline)."""
+    if "spancat" not in nlp.pipe_names:
+        return None
+    suggester = nlp.get_pipe("spancat").suggester
+    found = total = n_candidates = 0
+    for pred, gold in zip(predicted, gold_docs, strict=True):
+        ragged = suggester([pred])
+        pairs = {tuple(p) for p in ragged.dataXd.tolist()} if len(ragged.dataXd) else set()
+        n_candidates += len(pairs)
+        for span in gold.spans.get(SPANS_KEY, []):
+            total += 1
+            aligned = pred.char_span(span.start_char, span.end_char)
+            found += aligned is not None and (aligned.start, aligned.end) in pairs
+    return {
+        "gold_spans": total,
+        "recall": round(found / total, 3) if total else None,
+        "per_doc": round(n_candidates / len(predicted), 1) if predicted else 0,
     }
 
 
@@ -80,6 +123,20 @@ def render_table(results: dict) -> str:
                     s = res["per_label"][label]
                     row.append(f"{s['p']:.2f}/{s['r']:.2f}/{s['f']:.3f}")
         rows.append(row)
+    for label in SPAN_LABELS:
+        row = [f"{label} (overlap)"]
+        for sys in systems:
+            for split in splits:
+                o = ((results[sys][split] or {}).get("overlap") or {}).get(label)
+                row.append(f"{o['p']:.2f}/{o['r']:.2f}/{o['f']:.3f}" if o else "n/a")
+        rows.append(row)
+    cands = ["candidate recall (per doc)"]
+    for sys in systems:
+        for split in splits:
+            c = (results[sys][split] or {}).get("candidates")
+            ok = c and c["recall"] is not None
+            cands.append(f"{c['recall']:.3f} ({c['per_doc']:.0f})" if ok else "n/a")
+    rows.append(cands)
     docs = ["docs"] + [
         str(results[sys][split]["docs"]) if results[sys][split] else "0"
         for sys in systems
@@ -94,8 +151,20 @@ def main(
     split: list[str] = typer.Option(..., help="NAME=PATH (.spacy file or folder)"),
     output: Path = typer.Option(Path("training/metrics/spans.json")),
     baseline: bool = typer.Option(True, help="Also score the rule baseline (imr_determinations.rules)"),
+    ablations: bool = typer.Option(
+        False,
+        help="Also score the model with parts switched off: the linker's mention checks, all its entity "
+        "repairs, and the summed-probability boundary decoding (argmax instead)",
+    ),
 ) -> None:
     systems: dict[str, Language] = {"model": spacy.load(model)}
+    if ablations:
+        for name, overrides in (
+            ("no-mention-checks", {"imr_determination_linker": {"check_mentions": False}}),
+            ("no-entity-repairs", {"imr_determination_linker": {"sync_ents": False}}),
+            ("argmax-boundaries", {"span_boundaries": {"boundary_threshold": 1.0}}),
+        ):
+            systems[name] = spacy.load(model, config={"components": overrides})
     if baseline:
         from imr_determinations.rules import build_rule_pipeline
 

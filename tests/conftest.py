@@ -24,6 +24,12 @@ def _load_script(name: str) -> ModuleType:
 
 
 @pytest.fixture(scope="session")
+def evaluate_mod() -> ModuleType:
+    """scripts/evaluate.py as a module (span scores, overlap scores, suggester recall)."""
+    return _load_script("evaluate")
+
+
+@pytest.fixture(scope="session")
 def hostile_mod() -> ModuleType:
     """scripts/make_hostile_corpus.py as a module (PDF writers, synthetic letter)."""
     return _load_script("make_hostile_corpus")

@@ -42,3 +42,35 @@ def test_suggester_handles_docs_without_tags() -> None:
     ragged = boundary_suggester([doc, blank_nlp().make_doc("")])
     assert ragged.lengths.tolist() == [0, 0]
     assert ragged.dataXd.shape[0] == 0
+
+
+def test_boundary_tagger_reads_starts_and_ends_from_summed_probabilities():
+    """A token that is more likely a start than not (S + SE > 0.5) is decoded as a start even
+    when I has the single highest probability; argmax alone would hide it from the suggester."""
+    import numpy
+
+    nlp = blank_nlp()
+    tagger = nlp.add_pipe("imr_boundary_tagger", name="span_boundaries")
+    for tag in ("O", "S", "E", "SE", "I"):
+        tagger.add_label(tag)
+    nlp.initialize()
+    labels = list(tagger.labels)
+
+    def row(**probs):
+        out = numpy.zeros(len(labels), dtype="f")
+        for tag, p in probs.items():
+            out[labels.index(tag)] = p
+        return out
+
+    scores = [numpy.stack([
+        row(O=0.9, I=0.1),
+        row(I=0.4, S=0.35, SE=0.25),  # start by sum, I by argmax
+        row(I=0.6, E=0.4),  # inside: E does not pass the threshold alone
+        row(I=0.45, E=0.3, SE=0.25),  # end by sum
+    ])]
+    guesses = tagger._scores2guesses(scores)[0]
+    assert [labels[i] for i in guesses] == ["O", "S", "I", "E"]
+    plain = nlp.add_pipe("tagger", name="plain")
+    for tag in labels:
+        plain.add_label(tag)
+    assert [labels[i] for i in plain._scores2guesses(scores)[0]] == ["O", "I", "I", "I"]

@@ -85,3 +85,19 @@ def test_batch_extraction_runs_a_trained_pipeline(tiny_model: Path) -> None:
     assert [r["status"] for r in records] == ["ok", "ok", "error"]
     for record in records:
         validate_record(record)
+
+
+def test_evaluation_reports_suggester_recall_and_the_argmax_ablation(tiny_model: Path, evaluate_mod) -> None:
+    from imr_determinations.suggesters import BoundaryTagger
+
+    evaluate = evaluate_mod
+    nlp = spacy.load(tiny_model)
+    assert isinstance(nlp.get_pipe("span_boundaries"), BoundaryTagger)
+    gold = [letter_to_doc(nlp, text, spans) for text, spans, _ in generate(11, 2, "dev")]
+    result = evaluate.score(nlp, gold)
+    candidates = result["candidates"]
+    assert candidates["gold_spans"] == sum(len(d.spans["sc"]) for d in gold) > 0
+    assert 0.0 <= candidates["recall"] <= 1.0
+    assert "candidate recall" in evaluate.render_table({"model": {"dev": result}})
+    argmax = spacy.load(tiny_model, config={"components": {"span_boundaries": {"boundary_threshold": 1.0}}})
+    assert argmax.get_pipe("span_boundaries").boundary_threshold == 1.0

@@ -36,6 +36,15 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .labels import SECTIONS_KEY, SPANS_KEY
+from .mentions import (
+    MIN_ITEM_SHARE,
+    find_restatements,
+    item_share,
+    names_a_portion,
+    page_numbers_only,
+    split_at_items,
+    widen_to_items,
+)
 from .normalise import (
     DATE_PATTERN,
     collapse,
@@ -994,6 +1003,7 @@ class DeterminationLinker:
         spans_key: str = SPANS_KEY,
         sync_ents: bool = True,
         keep_tensor: bool = False,
+        check_mentions: bool = True,
     ) -> None:
         self.name = name
         self.rules_only = rules_only
@@ -1001,12 +1011,13 @@ class DeterminationLinker:
         self.spans_key = spans_key
         self.sync_ents = sync_ents
         self.keep_tensor = keep_tensor
+        self.check_mentions = check_mentions
 
     def __call__(self, doc: Doc) -> Doc:
         try:
             dets, case, warnings = link(doc, self.rules_only, self.sections_key, self.spans_key)
             if self.sync_ents and not self.rules_only:
-                sync_service_ents(doc, dets)
+                sync_service_ents(doc, dets, self.check_mentions)
         except Exception as exc:  # a bad letter must not stop a batch; the record says what happened
             dets, case, warnings = [], {}, [f"linker failed: {type(exc).__name__}: {exc}"]
         doc._.determinations = dets
@@ -1022,11 +1033,12 @@ class DeterminationLinker:
 PARTIAL_PORTION = re.compile(r"\s+(?:was\s+the\s+original\s+request|was\s+authorized\b)", re.I)
 
 
-def sync_service_ents(doc: Doc, dets: list[dict[str, Any]]) -> None:
+def sync_service_ents(doc: Doc, dets: list[dict[str, Any]], check_mentions: bool = True) -> None:
     """Make doc.ents agree with the records: each item's service span (read from its heading
     structure) is the DISPUTED_SERVICE entity there, replacing clipped or run-on predictions, and
-    the original/authorized portions of a partial certification are not disputed services.
-    Only DISPUTED_SERVICE entities are touched; a fix that would overlap another label is skipped."""
+    the original/authorized portions of a partial certification are not disputed services; other
+    service mentions are checked against the items and page ranges trimmed (mentions.py). A fix
+    that would overlap another label is skipped."""
     text = doc.text
     ents = [
         e for e in doc.ents
@@ -1046,7 +1058,34 @@ def sync_service_ents(doc: Doc, dets: list[dict[str, Any]]) -> None:
         if any(e.label_ != "DISPUTED_SERVICE" for e in overlapping):
             continue
         ents = [e for e in ents if e not in overlapping] + [new]
+    if check_mentions:
+        ents = [e if e.label_ != "PAGE_RANGE" else page_numbers_only(e) for e in ents]
+        ents = [e for e in ents if e is not None]
+        service_spans = ((det.get("spans") or {}).get("service") or (0, 0) for det in dets)
+        items = [text[s:e] for s, e in service_spans if e > s]
+        portions = [p for det in dets for p in (det.get("original_request"), det.get("authorized")) if p]
+        if items:
+            ents = _check_service_mentions(doc, ents, items, portions)
     doc.ents = sorted(ents, key=lambda e: e.start)
+
+
+def _check_service_mentions(doc: Doc, ents: list, items: list[str], portions: list[str]) -> list:
+    """Split list mentions, drop mentions naming no item or a partial certification's other parts,
+    widen clipped ones, add missed restatements (mentions.py)."""
+    kept = []
+    for ent in ents:
+        if ent.label_ != "DISPUTED_SERVICE":
+            kept.append(ent)
+            continue
+        if names_a_portion(doc, ent, items, portions):
+            continue
+        pieces = split_at_items(doc, ent, items)
+        if pieces:
+            kept.extend(pieces)
+        elif item_share(ent.text, items) >= MIN_ITEM_SHARE:
+            kept.append(ent)
+    kept = widen_to_items(doc, kept, items, "DISPUTED_SERVICE")
+    return kept + find_restatements(doc, items, kept, "DISPUTED_SERVICE")
 
 
 @Language.factory(
@@ -1058,6 +1097,7 @@ def sync_service_ents(doc: Doc, dets: list[dict[str, Any]]) -> None:
         "spans_key": SPANS_KEY,
         "sync_ents": True,
         "keep_tensor": False,
+        "check_mentions": True,
     },
 )
 def make_linker(
@@ -1068,5 +1108,8 @@ def make_linker(
     spans_key: str,
     sync_ents: bool,
     keep_tensor: bool,
+    check_mentions: bool,
 ) -> DeterminationLinker:
-    return DeterminationLinker(nlp, name, rules_only, sections_key, spans_key, sync_ents, keep_tensor)
+    return DeterminationLinker(
+        nlp, name, rules_only, sections_key, spans_key, sync_ents, keep_tensor, check_mentions
+    )

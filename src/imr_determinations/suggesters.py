@@ -14,17 +14,90 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from pathlib import Path
+from typing import Any
 
+import numpy
 from spacy.language import Language
+from spacy.pipeline import Tagger
+from spacy.pipeline.tagger import DEFAULT_TAGGER_MODEL
 from spacy.tokens import Doc
 from spacy.training import Corpus, Example
 from spacy.util import registry
-from thinc.api import Ops, get_current_ops
+from thinc.api import Model, Ops, get_current_ops
 from thinc.types import Ragged
 
 from .labels import SPANS_KEY
 
 BOUNDARY_TAGS = ("O", "S", "E", "SE", "I")
+# a token is a start (end) when P(S) + P(SE) (P(E) + P(SE)) passes this, even if another tag wins
+DEFAULT_BOUNDARY_THRESHOLD = 0.5
+
+
+class BoundaryTagger(Tagger):
+    """Tagger whose decoding reads starts and ends from summed probabilities.
+
+    Argmax hides a token that is 45% S and 15% SE behind a 40% I: it is more likely a start than
+    not, yet no candidate starts there. On the real test letters this decoding lifted the share
+    of gold findings and diagnoses among the candidates from 0.57 to 0.66 at about 40 candidates
+    per letter (README, "Suggester choice"). Training and loss are the plain Tagger's.
+    """
+
+    def __init__(
+        self, *args: Any, boundary_threshold: float = DEFAULT_BOUNDARY_THRESHOLD, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.boundary_threshold = boundary_threshold
+
+    def _scores2guesses(self, scores: list[Any]) -> list[numpy.ndarray]:
+        labels = list(self.labels)
+        if not all(tag in labels for tag in ("S", "E", "SE")):
+            return super()._scores2guesses(scores)
+        i_s, i_e, i_se = labels.index("S"), labels.index("E"), labels.index("SE")
+        guesses = []
+        for doc_scores in scores:
+            probs = numpy.asarray(self.model.ops.to_numpy(doc_scores))
+            ids = probs.argmax(axis=1)
+            if len(probs):
+                start = probs[:, i_s] + probs[:, i_se] > self.boundary_threshold
+                end = probs[:, i_e] + probs[:, i_se] > self.boundary_threshold
+                ids = numpy.where(start & end, i_se, numpy.where(start, i_s, numpy.where(end, i_e, ids)))
+            guesses.append(ids)
+        return guesses
+
+
+@Language.factory(
+    "imr_boundary_tagger",
+    assigns=["token.tag"],
+    default_config={
+        "model": DEFAULT_TAGGER_MODEL,
+        "overwrite": True,
+        "scorer": {"@scorers": "spacy.tagger_scorer.v1"},
+        "neg_prefix": "!",
+        "label_smoothing": 0.0,
+        "boundary_threshold": DEFAULT_BOUNDARY_THRESHOLD,
+    },
+    default_score_weights={"tag_acc": 1.0},
+)
+def make_boundary_tagger(
+    nlp: Language,
+    name: str,
+    model: Model,
+    overwrite: bool,
+    scorer: Callable | None,
+    neg_prefix: str,
+    label_smoothing: float,
+    boundary_threshold: float,
+) -> BoundaryTagger:
+    return BoundaryTagger(
+        nlp.vocab,
+        model,
+        name=name,
+        overwrite=overwrite,
+        scorer=scorer,
+        neg_prefix=neg_prefix,
+        label_smoothing=label_smoothing,
+        boundary_threshold=boundary_threshold,
+    )
 
 
 def boundary_tags(doc: Doc, spans_key: str = SPANS_KEY) -> list[str]:

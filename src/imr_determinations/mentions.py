@@ -1,0 +1,177 @@
+"""Disputed-service mentions checked against the letter's own items.
+
+DISPUTED_SERVICE (corpus/ANNOTATION.md, section 3) is a mention that names a disputed item. The
+NER model has to guess that from local context; the linker knows the items from the decisions
+block. Three repairs follow from the definition and need no letter-specific vocabulary:
+
+- a mention that joins two items ("X and Y", "X, Y") is two mentions, one per item;
+- a mention clipped inside a full restatement of an item's wording is widened to that wording;
+- a mention that names none of the items (treatment history, plans, run-on clauses) is not a
+  disputed service, nor is one that repeats the original or authorized part of a partial
+  certification ("X was authorized by the Claims Administrator") unless a verdict follows it;
+- an item named again in a request statement ("the request for X", "... includes X") or as the
+  subject of a verdict ("X is not medically necessary") is a disputed-service mention even when
+  the model missed it.
+
+PAGE_RANGE is "the numbers only": a predicted range loses trailing words ("182 does") and one
+without a digit ("UA") is dropped.
+
+README ("Disputed-service mentions") has the measured effect of each on the real test letters.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from spacy.tokens import Doc, Span
+
+from .normalise import service_key
+
+# function words that say nothing about which service is meant
+_STOPWORDS = frozenset(
+    "the of for and a an to with in on at per or x by from as is are was were this that".split()
+)
+# a mention shares at least this fraction of its content words with some item
+MIN_ITEM_SHARE = 0.3
+# what may sit between two items named in one list
+_LIST_GAP = re.compile(r"^[\s,;&/]*(?:(?:and|or|as\s+well\s+as)\b)?[\s,;&/]*$", re.I)
+# request statement or determination-statement lead-in right before a mention
+_REQUEST_CUE = re.compile(
+    r"(?:\brequest(?:s|ed)?(?:\s+is)?\s+for|\bincluded?|\bincludes|\bnon-?certified|\bdenied|\bmodified"
+    r"|\bregarding|\breceived\s+for|\bsubmitted\s+for|\brequested)"
+    r"(?:\s+(?:the|a|an|one|retrospective))?\s*[\"“]?\s*$",
+    re.I,
+)
+_VERDICT_AFTER = re.compile(r"[\"”]?\s*(?:is|are|was|were)\s+(?:not\s+)?medically\s+necessary", re.I)
+
+
+def content_words(text: str) -> set[str]:
+    return {w for w in service_key(text).split() if w not in _STOPWORDS}
+
+
+def item_share(text: str, items: Iterable[str]) -> float:
+    """Largest share of the mention's content words found in one item's wording."""
+    words = content_words(text)
+    if not words:
+        return 0.0
+    best = 0.0
+    for item in items:
+        best = max(best, len(words & content_words(item)) / len(words))
+    return best
+
+
+def _loose_pattern(text: str) -> re.Pattern[str] | None:
+    """The item's words in order, any whitespace (line breaks, redaction gaps) between them."""
+    words = text.split()
+    if not words:
+        return None
+    return re.compile(r"(?<!\w)" + r"\s+".join(re.escape(w) for w in words) + r"(?!\w)", re.I)
+
+
+_PORTION_PREDICATE = re.compile(r"\s(?:was|were)\s+(?:the\s+original\s+request|authorized\b)", re.I)
+
+
+def names_a_portion(doc: Doc, ent: Span, items: Sequence[str], portions: Sequence[str]) -> bool:
+    """The mention is the original or authorized part of a partial certification, not the item."""
+    if _PORTION_PREDICATE.search(ent.text):
+        return True
+    key = service_key(ent.text)
+    if not key or key in {service_key(i) for i in items}:
+        return False
+    if _VERDICT_AFTER.match(doc.text, ent.end_char):
+        return False  # a closing restatement is tagged as written (ANNOTATION.md, section 3)
+    return key in {service_key(p) for p in portions}
+
+
+def split_at_items(doc: Doc, ent: Span, items: Sequence[str]) -> list[Span] | None:
+    """Cut a mention that lists several items into one span per item, or None if it is not a list."""
+    text = doc.text
+    found: list[tuple[int, int]] = []
+    for item in items:
+        pattern = _loose_pattern(item)
+        if pattern is None:
+            continue
+        match = pattern.search(text, ent.start_char, ent.end_char)
+        if match:
+            found.append(match.span())
+    found.sort()
+    if len(found) < 2:
+        return None
+    pieces: list[tuple[int, int]] = []
+    for start, end in found:
+        if pieces and start < pieces[-1][1]:
+            return None  # overlapping items: not a plain list
+        pieces.append((start, end))
+    edges = [ent.start_char, *(p for piece in pieces for p in piece), ent.end_char]
+    gaps = [text[edges[i]:edges[i + 1]] for i in range(0, len(edges), 2)]
+    if not all(_LIST_GAP.match(gap) for gap in gaps):
+        return None
+    spans = [doc.char_span(s, e, label=ent.label_) for s, e in pieces]
+    if any(span is None for span in spans):
+        return None
+    return spans  # type: ignore[return-value]
+
+
+def item_occurrences(text: str, items: Sequence[str]) -> list[tuple[int, int]]:
+    """Every place the letter repeats an item's wording (any whitespace), longest first."""
+    found: set[tuple[int, int]] = set()
+    for item in dict.fromkeys(items):
+        pattern = _loose_pattern(item) if content_words(item) else None
+        if pattern is not None:
+            found.update(m.span() for m in pattern.finditer(text))
+    return sorted(found, key=lambda m: (m[0] - m[1], m[0]))
+
+
+def widen_to_items(doc: Doc, ents: list[Span], items: Sequence[str], label: str) -> list[Span]:
+    """Replace service mentions that lie inside a restatement of an item by the whole restatement."""
+    out = list(ents)
+    for start, end in item_occurrences(doc.text, items):
+        inside = [e for e in out if e.start_char < end and start < e.end_char]
+        if not inside or any(e.label_ != label for e in inside):
+            continue
+        if any(e.start_char < start or e.end_char > end for e in inside):
+            continue  # a mention running past the item is a list or a run-on, handled elsewhere
+        if len(inside) == 1 and (inside[0].start_char, inside[0].end_char) == (start, end):
+            continue
+        span = doc.char_span(start, end, label=label)
+        if span is not None:
+            out = [e for e in out if e not in inside] + [span]
+    return out
+
+
+def find_restatements(doc: Doc, items: Sequence[str], taken: Sequence[Span], label: str) -> list[Span]:
+    """Items named again in request or verdict statements where no entity was predicted; an item
+    that continues a list of service mentions ("include X, Y and Z") counts as well."""
+    text = doc.text
+    occupied = sorted((e.start_char, e.end_char) for e in taken)
+    service_ends = {e.end_char for e in taken if e.label_ == label}
+    out: list[Span] = []
+    # left to right, so that a list continuation can follow a mention added just before it
+    for start, end in sorted(item_occurrences(text, items), key=lambda m: (m[0], -m[1])):
+        if any(s < end and start < e for s, e in occupied):
+            continue
+        before = text[max(0, start - 80):start]
+        gap = before.rstrip()
+        continues_list = any(
+            _LIST_GAP.match(text[e:start]) and e < start for e in service_ends if start - 12 <= e <= start
+        ) and gap.endswith((",", "and", "or", ";"))
+        if not (_REQUEST_CUE.search(before) or _VERDICT_AFTER.match(text, end) or continues_list):
+            continue
+        span = doc.char_span(start, end, label=label)
+        if span is None:
+            continue
+        out.append(span)
+        occupied.append((start, end))
+        service_ends.add(end)
+    return out
+
+
+def page_numbers_only(ent: Span) -> Span | None:
+    """The page range without trailing non-numeric tokens; None when it holds no number at all."""
+    end = ent.end
+    while end > ent.start and not any(ch.isdigit() for ch in ent.doc[end - 1].text):
+        end -= 1
+    if end == ent.start:
+        return None
+    return ent if end == ent.end else Span(ent.doc, ent.start, end, label=ent.label_)
