@@ -76,6 +76,9 @@ def main(
 def _write_docbins(nlp, letters, output_dir: Path) -> None:  # noqa: ANN001 - spaCy types
     """real_gold.spacy (all real letters, split in user_data), real_gold_<split>.spacy, seeds_gold.spacy."""
     output_dir.mkdir(parents=True, exist_ok=True)
+    # a split that has become empty (letters moved by splits.json) must not leave last run's file behind
+    for stale in output_dir.glob("*_gold*.spacy"):
+        stale.unlink()
     bins: dict[str, DocBin] = {}
     for gl in letters:
         doc = to_doc(nlp, gl)
