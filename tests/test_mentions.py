@@ -7,6 +7,7 @@ from spacy.tokens import Span
 
 from imr_determinations.mentions import (
     find_restatements,
+    item_occurrences,
     item_share,
     names_a_portion,
     page_numbers_only,
@@ -119,7 +120,7 @@ def test_item_share_ignores_function_words():
 def test_restatement_needs_token_boundaries():
     nlp = blank_nlp()
     doc = nlp.make_doc("The request for MRIs is not medically necessary.")
-    assert find_restatements(doc, ["MRI"], [], "DISPUTED_SERVICE") == []
+    assert find_restatements(doc, item_occurrences(doc.text, ["MRI"]), [], "DISPUTED_SERVICE") == []
 
 
 def test_page_numbers_only_drops_spans_without_digits():
@@ -142,7 +143,8 @@ def test_widening_leaves_run_on_mentions_to_the_other_checks():
     nlp = blank_nlp()
     doc = nlp.make_doc("The Lumbar MRI is not medically necessary.")
     run_on = Span(doc, 1, 4, label="DISPUTED_SERVICE")  # "Lumbar MRI is"
-    assert widen_to_items(doc, [run_on], ["Lumbar MRI"], "DISPUTED_SERVICE") == [run_on]
+    occurrences = item_occurrences(doc.text, ["Lumbar MRI"])
+    assert widen_to_items(doc, [run_on], occurrences, "DISPUTED_SERVICE") == [run_on]
 
 
 def test_original_and_authorized_portions_are_not_disputed_mentions():

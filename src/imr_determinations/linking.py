@@ -38,7 +38,9 @@ from spacy.tokens import Doc
 from .labels import SECTIONS_KEY, SPANS_KEY
 from .mentions import (
     MIN_ITEM_SHARE,
+    PORTION_PREDICATE,
     find_restatements,
+    item_occurrences,
     item_share,
     names_a_portion,
     page_numbers_only,
@@ -1030,9 +1032,6 @@ class DeterminationLinker:
         return doc
 
 
-PARTIAL_PORTION = re.compile(r"\s+(?:was\s+the\s+original\s+request|was\s+authorized\b)", re.I)
-
-
 def sync_service_ents(doc: Doc, dets: list[dict[str, Any]], check_mentions: bool = True) -> None:
     """Make doc.ents agree with the records: each item's service span (read from its heading
     structure) is the DISPUTED_SERVICE entity there, replacing clipped or run-on predictions, and
@@ -1042,7 +1041,7 @@ def sync_service_ents(doc: Doc, dets: list[dict[str, Any]], check_mentions: bool
     text = doc.text
     ents = [
         e for e in doc.ents
-        if not (e.label_ == "DISPUTED_SERVICE" and PARTIAL_PORTION.match(text, e.end_char))
+        if not (e.label_ == "DISPUTED_SERVICE" and PORTION_PREDICATE.match(text, e.end_char))
     ]
     for det in dets:
         span = (det.get("spans") or {}).get("service")
@@ -1084,8 +1083,9 @@ def _check_service_mentions(doc: Doc, ents: list, items: list[str], portions: li
             kept.extend(pieces)
         elif item_share(ent.text, items) >= MIN_ITEM_SHARE:
             kept.append(ent)
-    kept = widen_to_items(doc, kept, items, "DISPUTED_SERVICE")
-    return kept + find_restatements(doc, items, kept, "DISPUTED_SERVICE")
+    occurrences = item_occurrences(doc.text, items)
+    kept = widen_to_items(doc, kept, occurrences, "DISPUTED_SERVICE")
+    return kept + find_restatements(doc, occurrences, kept, "DISPUTED_SERVICE")
 
 
 @Language.factory(

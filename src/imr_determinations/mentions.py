@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from spacy.tokens import Doc, Span
 
@@ -46,8 +47,9 @@ _REQUEST_CUE = re.compile(
 _VERDICT_AFTER = re.compile(r"[\"”]?\s*(?:is|are|was|were)\s+(?:not\s+)?medically\s+necessary", re.I)
 
 
-def content_words(text: str) -> set[str]:
-    return {w for w in service_key(text).split() if w not in _STOPWORDS}
+@lru_cache(maxsize=4096)
+def content_words(text: str) -> frozenset[str]:
+    return frozenset(w for w in service_key(text).split() if w not in _STOPWORDS)
 
 
 def item_share(text: str, items: Iterable[str]) -> float:
@@ -61,6 +63,7 @@ def item_share(text: str, items: Iterable[str]) -> float:
     return best
 
 
+@lru_cache(maxsize=1024)
 def _loose_pattern(text: str) -> re.Pattern[str] | None:
     """The item's words in order, any whitespace (line breaks, redaction gaps) between them."""
     words = text.split()
@@ -69,12 +72,13 @@ def _loose_pattern(text: str) -> re.Pattern[str] | None:
     return re.compile(r"(?<!\w)" + r"\s+".join(re.escape(w) for w in words) + r"(?!\w)", re.I)
 
 
-_PORTION_PREDICATE = re.compile(r"\s(?:was|were)\s+(?:the\s+original\s+request|authorized\b)", re.I)
+# "<original> was the original request", "<authorized> was authorized by the Claims Administrator"
+PORTION_PREDICATE = re.compile(r"\s+(?:was|were)\s+(?:the\s+original\s+request|authorized\b)", re.I)
 
 
 def names_a_portion(doc: Doc, ent: Span, items: Sequence[str], portions: Sequence[str]) -> bool:
     """The mention is the original or authorized part of a partial certification, not the item."""
-    if _PORTION_PREDICATE.search(ent.text):
+    if PORTION_PREDICATE.search(ent.text):
         return True
     key = service_key(ent.text)
     if not key or key in {service_key(i) for i in items}:
@@ -123,10 +127,13 @@ def item_occurrences(text: str, items: Sequence[str]) -> list[tuple[int, int]]:
     return sorted(found, key=lambda m: (m[0] - m[1], m[0]))
 
 
-def widen_to_items(doc: Doc, ents: list[Span], items: Sequence[str], label: str) -> list[Span]:
-    """Replace service mentions that lie inside a restatement of an item by the whole restatement."""
+def widen_to_items(
+    doc: Doc, ents: list[Span], occurrences: Sequence[tuple[int, int]], label: str
+) -> list[Span]:
+    """Replace service mentions that lie inside a restatement of an item (``item_occurrences``)
+    by the whole restatement."""
     out = list(ents)
-    for start, end in item_occurrences(doc.text, items):
+    for start, end in occurrences:
         inside = [e for e in out if e.start_char < end and start < e.end_char]
         if not inside or any(e.label_ != label for e in inside):
             continue
@@ -140,22 +147,24 @@ def widen_to_items(doc: Doc, ents: list[Span], items: Sequence[str], label: str)
     return out
 
 
-def find_restatements(doc: Doc, items: Sequence[str], taken: Sequence[Span], label: str) -> list[Span]:
-    """Items named again in request or verdict statements where no entity was predicted; an item
-    that continues a list of service mentions ("include X, Y and Z") counts as well."""
+def find_restatements(
+    doc: Doc, occurrences: Sequence[tuple[int, int]], taken: Sequence[Span], label: str
+) -> list[Span]:
+    """Item restatements (``item_occurrences``) in request or verdict statements where no entity
+    was predicted; an item that continues a list of service mentions ("include X, Y and Z") counts
+    as well."""
     text = doc.text
     occupied = sorted((e.start_char, e.end_char) for e in taken)
     service_ends = {e.end_char for e in taken if e.label_ == label}
     out: list[Span] = []
     # left to right, so that a list continuation can follow a mention added just before it
-    for start, end in sorted(item_occurrences(text, items), key=lambda m: (m[0], -m[1])):
+    for start, end in sorted(occurrences, key=lambda m: (m[0], -m[1])):
         if any(s < end and start < e for s, e in occupied):
             continue
         before = text[max(0, start - 80):start]
-        gap = before.rstrip()
-        continues_list = any(
-            _LIST_GAP.match(text[e:start]) and e < start for e in service_ends if start - 12 <= e <= start
-        ) and gap.endswith((",", "and", "or", ";"))
+        continues_list = before.rstrip().endswith((",", "and", "or", ";")) and any(
+            start - 12 <= e < start and _LIST_GAP.match(text[e:start]) for e in service_ends
+        )
         if not (_REQUEST_CUE.search(before) or _VERDICT_AFTER.match(text, end) or continues_list):
             continue
         span = doc.char_span(start, end, label=label)
