@@ -6,12 +6,15 @@ import pytest
 from spacy.tokens import Span
 
 from imr_determinations.mentions import (
+    find_request_mentions,
     find_restatements,
     item_occurrences,
     item_share,
     names_a_portion,
     page_numbers_only,
+    split_at_item_words,
     split_at_items,
+    tidy_mention,
     widen_to_items,
 )
 from imr_determinations.tokenizer import blank_nlp
@@ -171,3 +174,121 @@ def test_original_and_authorized_portions_are_not_disputed_mentions():
     # the item itself is never a portion
     whole = ["Acupuncture for 8 sessions"]
     assert not names_a_portion(doc, span("Acupuncture for 8 sessions"), whole, portions)
+
+
+def _mention(doc, text):
+    start = doc.text.index(text)
+    return doc.char_span(start, start + len(text), label="DISPUTED_SERVICE", alignment_mode="strict")
+
+
+@pytest.mark.parametrize(
+    "sentence, predicted, expected",
+    [
+        # a verb clause after the service is outside the mention
+        (
+            "On May 2 a request for twelve sessions of physical therapy was denied by utilization review.",
+            "twelve sessions of physical therapy was denied by utilization",
+            "twelve sessions of physical therapy",
+        ),
+        # a dangling function word at the end
+        (
+            "UR found physical therapy 2 times a week for 3 weeks for lumbar to be non-certified.",
+            "physical therapy 2 times a week for 3 weeks for lumbar to",
+            "physical therapy 2 times a week for 3 weeks for lumbar",
+        ),
+        # the request wrapper and a trailing line break
+        (
+            "The retrospective request for cyclobenzaprine provided on 11/14/2016 \nwas non-certified.",
+            "retrospective request for cyclobenzaprine provided on 11/14/2016 \n",
+            "cyclobenzaprine provided on 11/14/2016",
+        ),
+        # "retrospective" that qualifies the service stays; so do units and brackets
+        (
+            "UR non-certified a retrospective TENS unit (30 day rental) and Lidoderm 5%.",
+            "retrospective TENS unit (30 day rental)",
+            "retrospective TENS unit (30 day rental)",
+        ),
+        ("UR non-certified Lidoderm 5%.", "Lidoderm 5%.", "Lidoderm 5%"),
+    ],
+)
+def test_tidy_mention_keeps_the_service_and_its_qualifiers(sentence, predicted, expected):
+    doc = blank_nlp().make_doc(sentence)
+    assert tidy_mention(_mention(doc, predicted)).text == expected
+
+
+def test_tidy_mention_drops_a_mention_with_no_service_left():
+    doc = blank_nlp().make_doc("It was the request for the.")
+    assert tidy_mention(_mention(doc, "the request for the")) is None
+
+
+def test_a_list_naming_items_in_other_words_is_split():
+    items = ["Spinal manipulation 1 times 8", "Electrical stimulation 1 times 8", "Ultrasound 1 times 8"]
+    mention = "spinal\nmanipulation, electrical stimulation, ultrasound"
+    doc = blank_nlp().make_doc(f"the request for {mention}, were denied")
+    pieces = split_at_item_words(_mention(doc, mention), items)
+    assert [p.text for p in pieces] == ["spinal\nmanipulation", "electrical stimulation", "ultrasound"]
+
+
+@pytest.mark.parametrize(
+    "mention, items",
+    [
+        # one item's own words, "and" inside it
+        ("acupuncture of the lumbar and cervical", ["Acupuncture of the lumbar and cervical x8", "MRI"]),
+        # two parts naming the same item
+        ("acupuncture, acupuncture sessions", ["Acupuncture x8", "MRI"]),
+        # a part naming no item
+        ("home exercise, MRI", ["Acupuncture x8", "MRI"]),
+        # a comma inside brackets is not a list separator
+        ("MRI (lumbar, with contrast)", ["MRI lumbar", "Contrast dye"]),
+    ],
+)
+def test_a_mention_that_is_not_a_list_of_items_is_not_split(mention, items):
+    doc = blank_nlp().make_doc(f"UR denied {mention} today")
+    assert split_at_item_words(_mention(doc, mention), items) is None
+
+
+def test_a_trimmed_mention_of_the_original_request_is_dropped(nlp):
+    text = TWO_ITEMS.replace(
+        "The Request for Authorization dated 11-16-2016 includes Lumbar MRI.",
+        "Lumbar MRI was the original request.",
+    )
+    doc = nlp.make_doc(text)
+    start = text.index("Lumbar MRI was the original")
+    doc.ents = [doc.char_span(start, start + len("Lumbar MRI was the original"), label="DISPUTED_SERVICE")]
+    for _, proc in nlp.pipeline:
+        doc = proc(doc)
+    assert not any(e.start_char == start for e in doc.ents if e.label_ == "DISPUTED_SERVICE")
+
+
+REQUEST_ITEMS = ["Flector 1.3% transdermal patch", "Hot/cold therapy wrap", "Lidocaine patch", "Back support"]
+
+
+def _requested(sentence, taken=()):
+    doc = blank_nlp().make_doc(sentence)
+    spans = [_mention(doc, t) for t in taken]
+    return [m.text for m in find_request_mentions(doc, REQUEST_ITEMS, spans, "DISPUTED_SERVICE")]
+
+
+def test_a_request_naming_an_item_in_fewer_words_is_a_mention():
+    sentence = "Nothing warrants the requested Flector patch; and the requested heat/cold therapy and a cane."
+    assert _requested(sentence) == ["Flector patch", "heat/cold therapy"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # one shared word names a form, not the item
+        "NSAIDs do not support the requested patch. As such, it is not necessary.",
+        # the request is for something that is not an item
+        "The request for acute pain relief was noted.",
+        # a request for authorization
+        "A request for authorization was submitted on 12/20/2016.",
+    ],
+)
+def test_a_request_that_names_no_item_adds_nothing(sentence):
+    assert _requested(sentence) == []
+
+
+def test_a_request_already_tagged_is_not_tagged_twice():
+    sentence = "UR denied the requested Flector patch today."
+    assert _requested(sentence, taken=["Flector patch"]) == []

@@ -74,3 +74,21 @@ def test_boundary_tagger_reads_starts_and_ends_from_summed_probabilities():
     for tag in labels:
         plain.add_label(tag)
     assert [labels[i] for i in plain._scores2guesses(scores)[0]] == ["O", "I", "I", "I"]
+
+
+def test_boundary_corpus_can_leave_synthetic_boundaries_missing(tmp_path) -> None:
+    from spacy.tokens import DocBin
+
+    from imr_determinations.suggesters import create_boundary_corpus
+
+    nlp = blank_nlp()
+    real = _doc_with_spans("Exam showed spasm today.", [(2, 3)])
+    real.user_data["letter_id"] = "CM16-0000001"
+    synthetic = _doc_with_spans("Exam showed spasm today.", [(2, 3)])
+    path = tmp_path / "mixed.spacy"
+    DocBin(docs=[real, synthetic], store_user_data=True).to_disk(path)
+
+    both = [[t.tag_ for t in eg.reference] for eg in create_boundary_corpus(path)(nlp)]
+    assert both == [["O", "O", "SE", "O", "O"]] * 2
+    real_only = create_boundary_corpus(path, real_boundaries_only=True)(nlp)
+    assert [[t.tag_ for t in eg.reference] for eg in real_only] == [["O", "O", "SE", "O", "O"], [""] * 5]

@@ -178,14 +178,26 @@ def build_boundary_suggester(max_length: int = 30) -> Callable[..., Ragged]:
 
 @registry.readers("imr_determinations.BoundaryCorpus.v1")
 def create_boundary_corpus(
-    path: Path, spans_key: str = SPANS_KEY, limit: int = 0, max_length: int = 0
+    path: Path,
+    spans_key: str = SPANS_KEY,
+    limit: int = 0,
+    max_length: int = 0,
+    real_boundaries_only: bool = False,
 ) -> Callable[[Language], Iterator[Example]]:
-    """spacy.Corpus.v1 that also sets the boundary tags on each reference Doc."""
+    """spacy.Corpus.v1 that also sets the boundary tags on each reference Doc.
+
+    With ``real_boundaries_only`` the tags of synthetic letters (no ``letter_id`` in user_data) are
+    left missing, so the tagger learns where findings start and end from real letters alone while
+    NER still learns from both (README, "Design measurements")."""
     corpus = Corpus(path, limit=limit, max_length=max_length)
 
     def read(nlp: Language) -> Iterator[Example]:
         for eg in corpus(nlp):
-            for token, tag in zip(eg.reference, boundary_tags(eg.reference, spans_key), strict=True):
+            if real_boundaries_only and not eg.reference.user_data.get("letter_id"):
+                tags = [""] * len(eg.reference)
+            else:
+                tags = boundary_tags(eg.reference, spans_key)
+            for token, tag in zip(eg.reference, tags, strict=True):
                 token.tag_ = tag
             yield eg
 
