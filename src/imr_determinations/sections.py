@@ -71,6 +71,12 @@ SUBPART_RULES: list[tuple[str, str]] = [
     ),
     ("reviewer_guideline", r"MEDICAL\s+TREATMENT\s+GUIDELINE\s*\(?S?\)?\s+RELIED\s+UPON\b[^:\n]{0,80}:?"),
     ("reviewer_guideline", r"Expert\s+Reviewer\s+guidelines?\s*:"),
+    # later layout: "Guideline(s) relied upon:", also "Guidelines used:" / "Guideline(s) cited by ...:"
+    (
+        "reviewer_guideline",
+        r"(?m)^[ \t]*(?:Medical\s+Treatment\s+)?Guidelines?\s*(?:\(s\))?\s+"
+        r"(?:rel[i1l]ed\s+up[o0]n|used|cited|applied|referenced)(?:\s+by\s+[^:\n]{0,40})?\s*:",
+    ),
     ("rationale", r"Decision\s+rationale\s*:"),
     ("rationale", r"Rationale\s+for\s+the\s+Decision\s*:?"),
     ("rationale", r"RATIONALE\s+FOR\s+WHY\s+THE\s+REQUESTED\b[^:\n]{0,120}:?"),
@@ -79,14 +85,21 @@ SUBPART_RULES: list[tuple[str, str]] = [
 # sub-part labels that head a whole top-level block in the professional-review layout
 PROFESSIONAL_SUBPART = re.compile(r"RELIED\s+UPON|RATIONALE\s+FOR\s+WHY", re.I)
 
+# the decision word may sit a line or a blank line below the heading's colon (seed layout)
 DECISION_MARKER = re.compile(
-    r"(?:\b(?:is|are|was)\s*)?:[ \t]*\n?[ \t]*(Upheld|Overturned)(?-i:(?![a-z]))", re.I
+    r"(?:\b(?:is|are|was)\s*)?:[ \t]*(?:\n[ \t]*){0,2}(Upheld|Overturned)(?-i:(?![a-z]))", re.I
 )
 REGARDING = re.compile(r"(?im)^[ \t]*(?:(\d{1,2})[).][ \t]*)?Regarding\s+the\s+requests?\s+for\b")
 STATEMENT = re.compile(
     r"(?im)^[ \t]*(\d{1,2})[).][ \t]*(?:MAXIMUS\s+Federal\s+Services,?\s+Inc\.?\s+has\s+determined\s+)?"
     r"[^\n]{0,400}?(?:\n[^\n]{0,400}?){0,3}?"
     r"\b(?:is|are|was|were)\s+(?:not\s+)?medically\s+necessary(?:\s+and\s+appropriate)?\s*\."
+)
+# the intro sentence when a line break fell inside "set forth / below:"
+DECISIONS_INTRO_BROKEN = re.compile(
+    r"\s*[^\n]{0,40}Final\s+Determination\s+was\s+based\s+on\s+decisions\s+for\s+the\s+disputed\b"
+    r"[^:]{0,120}?\bbelow\s*:[ \t]*\n?",
+    re.I,
 )
 DECISIONS_INTRO = re.compile(
     r"\s*[^\n]{0,40}Final\s+Determination\s+was\s+based\s+on\s+decisions\s+for\s+the\s+disputed[^\n]*\n?"
@@ -99,9 +112,11 @@ INTRO_LEAD = re.compile(
     r"|\bset\s+forth\s+below)\s*:",
     re.I,
 )
-# page furniture that may sit anywhere: "Page 2 of 5", a bare case number line
+# page furniture that may sit anywhere: "Page 2 of 5", a bare case number line, repeated letterhead
 FURNITURE_LINE = re.compile(
-    r"^[ \t]*(?:Page\s+\d+\s+of\s+\d+|CM\d{2}-\d{5,7}|-?\s*\d{1,3}\s*-?)[ \t]*$", re.I
+    r"^[ \t]*(?:Page\s+\d+\s+of\s+\d+|CM\d{2}-\d{5,7}|-?\s*\d{1,3}\s*-?"
+    r"|MAXIMUS\s+FEDERAL\s+SERVICES,?(?:\s+INC\.?)?|Independent\s+Medical\s+Review)[ \t]*$",
+    re.I,
 )
 PARTIAL_HINT = re.compile(
     r"remaining\s+IMR\s+eligible|leaving\s+the\s+original\s+request|original\s+request\s*,", re.I
@@ -191,6 +206,19 @@ def find_subparts(text: str) -> list[tuple[int, int, str]]:
             s = m.start() + (len(m.group(0)) - len(m.group(0).lstrip()))
             hits.append((s, m.end(), label))
     return _first_non_overlapping(hits)
+
+
+def _after_furniture(text: str, pos: int) -> str:
+    """The text from ``pos`` on, without the blank and furniture lines that open it."""
+    rest = text[pos : pos + 400]
+    first, sep, tail = rest.partition("\n")
+    if first.strip() or not sep:
+        return rest
+    lines = tail.split("\n")
+    k = 0
+    while k < len(lines) - 1 and (not lines[k].strip() or FURNITURE_LINE.match(lines[k])):
+        k += 1
+    return "\n" + "\n".join(lines[k:])
 
 
 def heading_start(text: str, lines: _Lines, anchor: int, bound: int) -> int:
@@ -284,7 +312,7 @@ def segment(text: str) -> list[Section]:
     else:
         regions = []
         for ds, de in dec_heads:
-            m = DECISIONS_INTRO.match(text, de)
+            m = DECISIONS_INTRO_BROKEN.match(text, de) or DECISIONS_INTRO.match(text, de)
             content = m.end() if m else de
             regions.append((ds, content, next_other(de)))
         search_from = regions[0][1] if regions else 0
@@ -293,7 +321,7 @@ def segment(text: str) -> list[Section]:
         anchors: list[tuple[int, int, str, str]] = []  # (heading_start, heading_end, kind, number)
         for m in DECISION_MARKER.finditer(text, search_from):
             # a heading marker ends its line or runs into a sub-part label
-            after = text[m.end() : m.end() + 60]
+            after = _after_furniture(text, m.end())[:60]
             if after.strip() and not any(rx.match(after.lstrip()) for _, rx in _SUB):
                 continue
             anchors.append((m.start(), m.end(), "heading", ""))
