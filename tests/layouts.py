@@ -142,6 +142,48 @@ MEDICAL REVIEWER QUALIFICATIONS:
 Board Certified in Physical Medicine and Rehabilitation.
 """
 
+# later layout, un-numbered statements with 'Guideline(s) relied upon:' lines (one OCR-garbled)
+LATER_RELIED_UPON = """IMR DECISION(S) AND RATIONALE(S)
+Diagnostic ultrasound left shoulder is not medically necessary and appropriate.
+Guideline(s) relied upon: MTUS ACOEM Chapter 9 Shoulder Complaints, pages 207-209;
+ODG Shoulder Chapter
+Rationale: No red flags are documented. The ultrasound is not medically necessary and appropriate.
+Etodolac 500mg #45 is medically necessary and appropriate.
+Guideline(s) relied up0n: MTUS Chronic Pain Medical Treatment Guidelines, NSAIDs, page 67
+Rationale: A short course is supported. The request is medically necessary and appropriate.
+"""
+
+# seed layout with PDF noise: a line break in the intro, blank lines, page furniture, letterhead
+SEED_NOISY = """IMR ISSUES, DECISIONS AND RATIONALES
+
+The Final Determination was based on decisions for the disputed items/services set forth 
+
+below:
+
+Repeat MRI of the bilateral hands:  Upheld
+
+Claims Administrator guideline: Decision based on MTUS ACOEM Chapter 11 Page(s): 268-269.
+
+Decision rationale: No red flags. The MRI is not medically necessary and appropriate.
+
+Percocet 10/325mg #90:  
+
+Upheld
+
+Page 1 of 2
+CM13-0012345
+Claims Administrator guideline: Decision based on MTUS Chronic Pain Page(s): 78-80.
+
+Decision rationale: No functional gain. The Percocet is not medically necessary and appropriate.
+Independent Medical Review
+Work hardening 1x6 for the lumbar spine: Upheld
+
+Page 2 of 2
+Claims Administrator guideline: Decision based on MTUS Chronic Pain Page(s): 125.
+
+Decision rationale: No job to return to. It is not medically necessary and appropriate.
+"""
+
 ALL_LAYOUTS = {
     "seed": SEED_LAYOUT,
     "2016": LAYOUT_2016,

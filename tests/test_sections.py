@@ -1,7 +1,15 @@
 import time
 
 import pytest
-from layouts import ALL_LAYOUTS, LAYOUT_2016, NOTICE_2013, PROFESSIONAL_LAYOUT, SEED_LAYOUT
+from layouts import (
+    ALL_LAYOUTS,
+    LATER_RELIED_UPON,
+    LAYOUT_2016,
+    NOTICE_2013,
+    PROFESSIONAL_LAYOUT,
+    SEED_LAYOUT,
+    SEED_NOISY,
+)
 
 from imr_determinations.sections import segment
 from imr_determinations.tokenizer import blank_nlp
@@ -149,17 +157,6 @@ def _headings(text):
     return out
 
 
-LATER_RELIED_UPON = """IMR DECISION(S) AND RATIONALE(S)
-Diagnostic ultrasound left shoulder is not medically necessary and appropriate.
-Guideline(s) relied upon: MTUS ACOEM Chapter 9 Shoulder Complaints, pages 207-209;
-ODG Shoulder Chapter
-Rationale: No red flags are documented. The ultrasound is not medically necessary and appropriate.
-Etodolac 500mg #45 is medically necessary and appropriate.
-Guideline(s) relied up0n: MTUS Chronic Pain Medical Treatment Guidelines, NSAIDs, page 67
-Rationale: A short course is supported. The request is medically necessary and appropriate.
-"""
-
-
 def test_later_layout_items_head_their_guideline_lines():
     # un-numbered statements, the guideline line labelled "Guideline(s) relied upon:" (OCR "up0n" too)
     assert _headings(LATER_RELIED_UPON) == [
@@ -168,37 +165,6 @@ def test_later_layout_items_head_their_guideline_lines():
     ]
     first = _items(LATER_RELIED_UPON)[0]
     assert "reviewer_guideline" in [c.label for c in first.children]
-
-
-SEED_NOISY = """IMR ISSUES, DECISIONS AND RATIONALES
-
-The Final Determination was based on decisions for the disputed items/services set forth 
-
-below:
-
-Repeat MRI of the bilateral hands:  Upheld
-
-Claims Administrator guideline: Decision based on MTUS ACOEM Chapter 11 Page(s): 268-269.
-
-Decision rationale: No red flags. The MRI is not medically necessary and appropriate.
-
-Percocet 10/325mg #90:  
-
-Upheld
-
-Page 1 of 2
-CM13-0012345
-Claims Administrator guideline: Decision based on MTUS Chronic Pain Page(s): 78-80.
-
-Decision rationale: No functional gain. The Percocet is not medically necessary and appropriate.
-Independent Medical Review
-Work hardening 1x6 for the lumbar spine: Upheld
-
-Page 2 of 2
-Claims Administrator guideline: Decision based on MTUS Chronic Pain Page(s): 125.
-
-Decision rationale: No job to return to. It is not medically necessary and appropriate.
-"""
 
 
 def test_seed_layout_headings_survive_page_breaks_and_blank_lines():
