@@ -175,3 +175,16 @@ def test_seed_layout_headings_survive_page_breaks_and_blank_lines():
         "Percocet 10/325mg #90: Upheld",
         "Work hardening 1x6 for the lumbar spine: Upheld",
     ]
+
+
+def test_numbered_later_statements_head_their_blocks():
+    numbered = LATER_RELIED_UPON.replace("Diagnostic ultrasound", "1. Diagnostic ultrasound").replace(
+        "Etodolac 500mg", "2. Etodolac 500mg"
+    )
+    items = _items(numbered)
+    assert len(items) == 2
+    for item in items:
+        assert {c.label for c in item.children} >= {"item_heading", "reviewer_guideline", "rationale"}
+    # the 2013 notice lists its numbered statements before the blocks: those stay one-line items
+    notice_statements = [s for s in _items(NOTICE_2013) if s.kind == "statement"]
+    assert notice_statements and all(len(s.children) == 1 for s in notice_statements)

@@ -337,7 +337,11 @@ def segment(text: str) -> list[Section]:
                 if any(rx.search(m.group(0)) for _, rx in _SUB):
                     continue
                 s = m.start() + len(m.group(0)) - len(m.group(0).lstrip())
-                anchors.append((s, m.end(), "statement", m.group(1)))
+                # later layout: a numbered statement that its guideline/rationale labels follow heads a
+                # block like an item heading; the 2013 notice lists its statements before the blocks
+                after = _after_furniture(text, m.end()).lstrip()
+                heads_block = any(rx.match(after) for _, rx in _SUB)
+                anchors.append((s, m.end(), "statement_block" if heads_block else "statement", m.group(1)))
         anchors.sort()
         # heading starts for decision-marker anchors
         resolved: list[tuple[int, int, int, str, str]] = []  # (start, anchor_pos, heading_end, kind, number)
