@@ -2,7 +2,7 @@
 
 DISPUTED_SERVICE (corpus/ANNOTATION.md, section 3) is a mention that names a disputed item. The
 NER model has to guess that from local context; the linker knows the items from the decisions
-block. Three repairs follow from the definition and need no letter-specific vocabulary:
+block. These repairs follow from the definition and need no letter-specific vocabulary:
 
 - a mention that joins two items ("X and Y", "X, Y") is two mentions, one per item, also when each
   part names its item in other words ("spinal manipulation, ultrasound" for the items "Spinal
@@ -286,8 +286,8 @@ def find_restatements(
 _REQUESTED = re.compile(r"\b(?:the\s+requested|requests?\s+for(?:\s+(?:the|a|an))?)\s+", re.I)
 # where the requested thing ends: a clause verb, a subordinate word, or sentence punctuation
 _REQUEST_END = re.compile(
-    r"[.;:](?:\s|$)|\b(?:is|are|was|were|has|have|had|does|did|do|to|due|because|which|that|as|"
-    r"were|would|will|should|per|from|by|on|dated)\b",
+    r"[.;:](?:\s|$)|\b(?:is|are|was|were|has|have|had|does|did|do|to\s+be|due|because|which|that|as|"
+    r"would|will|should|per|from|by|on|dated)\b",
     re.I,
 )
 # at most this many characters are read after the cue
