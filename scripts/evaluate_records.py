@@ -59,6 +59,7 @@ class EvalLetter:
     records: list[dict[str, Any]]
     kind: str  # "seed" | "real" | "synthetic"
     split: str
+    layout: str = ""  # synthetic letters: the generator's layout name
 
 
 @dataclass
@@ -230,7 +231,14 @@ def heldout_letters(seed: int, n: int) -> list[EvalLetter]:
     from imr_determinations.synth.generator import generate
 
     return [
-        EvalLetter(str(meta["id"]), text, synthetic_gold_records(text, spans, meta), "synthetic", "heldout")
+        EvalLetter(
+            str(meta["id"]),
+            text,
+            synthetic_gold_records(text, spans, meta),
+            "synthetic",
+            "heldout",
+            str(meta.get("layout") or ""),
+        )
         for text, spans, meta in generate(seed, n, "heldout")
     ]
 
@@ -565,9 +573,49 @@ def _cell(r: dict[str, Any], key: str, denom: str | None) -> str:
     return str(v)
 
 
+LAYOUT_PREFIX = "heldout:"
+LAYOUT_COLUMNS: tuple[tuple[str, str, str | None], ...] = (
+    ("letters", "letters", None),
+    ("items gold / pred", "items_gold", None),
+    ("item F1", "item_f1", None),
+    ("decision acc.", "decision_accuracy", None),
+    ("guideline-id P", "guideline_id_precision", None),
+    ("guideline-id R", "guideline_id_recall", None),
+    ("page-range acc.", "page_range_accuracy", None),
+    ("items with warnings", "items_with_warnings", None),
+)
+
+
+def by_layout(letters: list[EvalLetter]) -> dict[str, list[EvalLetter]]:
+    """Held-out synthetic letters grouped per layout, as extra data sets ("heldout:<layout>")."""
+    groups: dict[str, list[EvalLetter]] = {}
+    for lt in letters:
+        if lt.layout:
+            groups.setdefault(LAYOUT_PREFIX + lt.layout, []).append(lt)
+    return dict(sorted(groups.items()))
+
+
+def layout_table(results: dict[str, dict[str, dict[str, Any]]]) -> str:
+    """Rows = system x layout of the held-out synthetic letters: layouts no real letter shows."""
+    lines = [
+        "| system | layout | " + " | ".join(label for label, _, _ in LAYOUT_COLUMNS) + " |",
+        "|---|---|" + "---|" * len(LAYOUT_COLUMNS),
+    ]
+    for system, per in results.items():
+        for name, r in per.items():
+            if not name.startswith(LAYOUT_PREFIX):
+                continue
+            cells = [
+                f"{r['items_gold']} / {r['items_pred']}" if key == "items_gold" else _cell(r, key, denom)
+                for _, key, denom in LAYOUT_COLUMNS
+            ]
+            lines.append(f"| {system} | {name[len(LAYOUT_PREFIX):]} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def markdown_table(results: dict[str, dict[str, dict[str, Any]]]) -> str:
-    """Rows = metrics, columns = system / data set."""
-    cols = [(s, d) for s, per in results.items() for d in per]
+    """Rows = metrics, columns = system / data set (the per-layout sets are in ``layout_table``)."""
+    cols = [(s, d) for s, per in results.items() for d in per if not d.startswith(LAYOUT_PREFIX)]
     lines = [
         "| metric | " + " | ".join(f"{s} / {d}" for s, d in cols) + " |",
         "|---|" + "---|" * len(cols),
@@ -629,6 +677,7 @@ def main(
         datasets["seeds"] = seeds
     if heldout_n > 0:
         datasets["heldout"] = heldout_letters(heldout_seed, heldout_n)
+        datasets.update(by_layout(datasets["heldout"]))
     if not datasets:
         typer.echo(f"no letters to score (gold under {gold_dir}, --heldout-n {heldout_n})", err=True)
         raise typer.Exit(1)
@@ -641,6 +690,7 @@ def main(
         results[name], errors[name] = evaluate_system(nlp, datasets, match_threshold)
         timing[name] = round(time.perf_counter() - t0, 2)
     table = markdown_table(results)
+    layouts = layout_table(results)
     out: dict[str, Any] = {
         "systems": {
             n: (
@@ -657,6 +707,7 @@ def main(
         "skipped": skipped,
         "results": results,
         "table": table,
+        "layout_table": layouts,
         "errors": errors,
         "seconds": timing,
         "notes": "real gold lists only rationale findings, so finding recall there is over those",
@@ -667,6 +718,8 @@ def main(
         else:
             typer.echo(f"self-check skipped: {self_check_dir} is not a folder", err=True)
     typer.echo(table)
+    if heldout_n > 0:
+        typer.echo("\nheld-out synthetic letters per layout:\n" + layouts)
     typer.echo("seconds: " + ", ".join(f"{k} {v}" for k, v in timing.items()))
     if show_problems:
         for line in format_errors(errors):

@@ -387,7 +387,15 @@ def test_cli_writes_table_errors_and_self_check(er, gold_tree, tmp_path):
     assert res.exit_code == 0, res.output
     data = json.loads(out.read_text(encoding="utf-8"))
     assert list(data["results"]) == ["baseline"]
-    assert list(data["results"]["baseline"]) == ["gold:test", "seeds", "heldout"]
+    datasets = list(data["results"]["baseline"])
+    assert datasets[:3] == ["gold:test", "seeds", "heldout"]
+    # the held-out letters again, one data set per layout, and a table row per layout
+    per_layout = [d for d in datasets[3:] if d.startswith("heldout:")]
+    assert per_layout and len(per_layout) == len(datasets) - 3
+    assert sum(len(data["datasets"][d]) for d in per_layout) == 2
+    for d in per_layout:
+        assert f"| baseline | {d.split(':', 1)[1]} |" in data["layout_table"]
+    assert "held-out synthetic letters per layout" in res.output
     assert data["datasets"]["gold:test"] == ["seed_a", "L3"]
     assert "| item F1 |" in data["table"] and "| item F1 |" in res.output
     assert data["self_check"]["baseline"]["passed"] + data["self_check"]["baseline"]["failed"] == 3
