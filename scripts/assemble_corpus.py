@@ -2,6 +2,9 @@
 
 spaCy's Corpus reader accepts a folder of .spacy files, so each split is a folder; the
 `real_gold_use` var decides where hand-annotated real letters go. Seed letters are always test.
+`train_spancat` is the training folder of stage 2 (spancat): the same letters with the real ones
+repeated more often, because real findings are what synthetic ones do not teach (README, "Design
+measurements").
 """
 
 from __future__ import annotations
@@ -25,14 +28,19 @@ def main(
     real_repeat: int = typer.Option(
         1, help="Copies of each real training letter (they are few beside the synthetic ones)"
     ),
+    real_repeat_spancat: int = typer.Option(
+        0, help="Copies of each real training letter in train_spancat (0: as --real-repeat)"
+    ),
 ) -> None:
     if real_gold_use not in {"split", "test", "train", "dev"}:
         raise typer.BadParameter("real_gold_use must be split, test, train or dev")
     if output_dir.exists():
         shutil.rmtree(output_dir)
-    for split in ("train", "dev", "test"):
+    splits = ("train", "train_spancat", "dev", "test")
+    for split in splits:
         (output_dir / split).mkdir(parents=True)
     shutil.copy(synthetic_dir / "train.spacy", output_dir / "train" / "synthetic.spacy")
+    shutil.copy(synthetic_dir / "train.spacy", output_dir / "train_spancat" / "synthetic.spacy")
     shutil.copy(synthetic_dir / "dev.spacy", output_dir / "dev" / "synthetic.spacy")
     # seeds are the fixed real-letter test set and never trained on
     seeds = gold_docs / "seeds_gold.spacy"
@@ -46,8 +54,11 @@ def main(
         copies = real_repeat if target == "train" else 1
         for k in range(copies):
             shutil.copy(src, output_dir / target / f"real_letters_from_{split}_{k}.spacy")
+        if target == "train":
+            for k in range(real_repeat_spancat or real_repeat):
+                shutil.copy(src, output_dir / "train_spancat" / f"real_letters_from_{split}_{k}.spacy")
     rows = []
-    for split in ("train", "dev", "test"):
+    for split in splits:
         for f in sorted((output_dir / split).glob("*.spacy")):
             rows.append((split, f.name, _count(f)))
     width = max(len(r[1]) for r in rows)
