@@ -1074,29 +1074,30 @@ def sync_service_ents(doc: Doc, dets: list[dict[str, Any]], check_mentions: bool
 def _check_service_mentions(doc: Doc, ents: list, items: list[str], portions: list[str]) -> list:
     """Trim request wrappers and verb clauses, split list mentions, drop mentions naming no item or
     a partial certification's other parts, widen clipped ones, add missed restatements (mentions.py)."""
+    text = doc.text
     kept = []
     for ent in ents:
         if ent.label_ != "DISPUTED_SERVICE":
             kept.append(ent)
             continue
-        if names_a_portion(doc, ent, items, portions):
+        if names_a_portion(doc, ent, items, portions, text):
             continue
         ent = tidy_mention(ent)
         if ent is None:
             continue
-        pieces = split_at_items(doc, ent, items) or split_at_item_words(ent, items)
+        pieces = split_at_items(doc, ent, items, text) or split_at_item_words(ent, items)
         if pieces:
             kept.extend(pieces)
         elif item_share(ent.text, items) >= MIN_ITEM_SHARE:
             kept.append(ent)
-    occurrences = item_occurrences(doc.text, items)
+    occurrences = item_occurrences(text, items)
     kept = widen_to_items(doc, kept, occurrences, "DISPUTED_SERVICE")
     kept += find_restatements(doc, occurrences, kept, "DISPUTED_SERVICE")
     kept += find_request_mentions(doc, items, kept, "DISPUTED_SERVICE")
     # a trimmed or widened mention can now be the subject of "... was the original request"
     return [
         e for e in kept
-        if e.label_ != "DISPUTED_SERVICE" or not PORTION_PREDICATE.match(doc.text, e.end_char)
+        if e.label_ != "DISPUTED_SERVICE" or not PORTION_PREDICATE.match(text, e.end_char)
     ]
 
 

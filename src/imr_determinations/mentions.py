@@ -82,21 +82,26 @@ def _loose_pattern(text: str) -> re.Pattern[str] | None:
 PORTION_PREDICATE = re.compile(r"\s+(?:was|were)\s+(?:the\s+original\s+request|authorized\b)", re.I)
 
 
-def names_a_portion(doc: Doc, ent: Span, items: Sequence[str], portions: Sequence[str]) -> bool:
-    """The mention is the original or authorized part of a partial certification, not the item."""
+def names_a_portion(
+    doc: Doc, ent: Span, items: Sequence[str], portions: Sequence[str], text: str | None = None
+) -> bool:
+    """The mention is the original or authorized part of a partial certification, not the item.
+    ``text`` is ``doc.text`` when the caller has it (building it costs a pass over the Doc)."""
     if PORTION_PREDICATE.search(ent.text):
         return True
     key = service_key(ent.text)
     if not key or key in {service_key(i) for i in items}:
         return False
-    if _VERDICT_AFTER.match(doc.text, ent.end_char):
+    if _VERDICT_AFTER.match(doc.text if text is None else text, ent.end_char):
         return False  # a closing restatement is tagged as written (ANNOTATION.md, section 3)
     return key in {service_key(p) for p in portions}
 
 
-def split_at_items(doc: Doc, ent: Span, items: Sequence[str]) -> list[Span] | None:
+def split_at_items(
+    doc: Doc, ent: Span, items: Sequence[str], text: str | None = None
+) -> list[Span] | None:
     """Cut a mention that lists several items into one span per item, or None if it is not a list."""
-    text = doc.text
+    text = doc.text if text is None else text
     found: list[tuple[int, int]] = []
     for item in items:
         pattern = _loose_pattern(item)
