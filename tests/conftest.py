@@ -24,6 +24,12 @@ def _load_script(name: str) -> ModuleType:
 
 
 @pytest.fixture(scope="session")
+def assemble_mod() -> ModuleType:
+    """scripts/assemble_corpus.py as a module (which letters each training stage reads)."""
+    return _load_script("assemble_corpus")
+
+
+@pytest.fixture(scope="session")
 def evaluate_mod() -> ModuleType:
     """scripts/evaluate.py as a module (span scores, overlap scores, suggester recall)."""
     return _load_script("evaluate")

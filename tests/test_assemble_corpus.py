@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import _load_script
 from spacy.tokens import DocBin
 
 from imr_determinations.tokenizer import blank_nlp
@@ -19,7 +18,7 @@ def _count(folder: Path) -> dict[str, int]:
     return {p.name: len(DocBin().from_disk(p)) for p in sorted(folder.glob("*.spacy"))}
 
 
-def test_stage_two_reads_the_real_letters_more_often(tmp_path):
+def test_stage_two_reads_the_real_letters_more_often(tmp_path, assemble_mod):
     synthetic, gold, out = tmp_path / "synthetic", tmp_path / "gold_docs", tmp_path / "splits"
     synthetic.mkdir()
     gold.mkdir()
@@ -28,7 +27,7 @@ def test_stage_two_reads_the_real_letters_more_often(tmp_path):
     _docbin(gold / "real_gold_train.spacy", 3)
     _docbin(gold / "real_gold_test.spacy", 4)
     _docbin(gold / "seeds_gold.spacy", 2)
-    assemble = _load_script("assemble_corpus")
+    assemble = assemble_mod
     assemble.main(
         synthetic_dir=synthetic,
         gold_docs=gold,
