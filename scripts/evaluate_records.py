@@ -574,15 +574,15 @@ def _cell(r: dict[str, Any], key: str, denom: str | None) -> str:
 
 
 LAYOUT_PREFIX = "heldout:"
-LAYOUT_COLUMNS: tuple[tuple[str, str, str | None], ...] = (
-    ("letters", "letters", None),
-    ("items gold / pred", "items_gold", None),
-    ("item F1", "item_f1", None),
-    ("decision acc.", "decision_accuracy", None),
-    ("guideline-id P", "guideline_id_precision", None),
-    ("guideline-id R", "guideline_id_recall", None),
-    ("page-range acc.", "page_range_accuracy", None),
-    ("items with warnings", "items_with_warnings", None),
+LAYOUT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("letters", "letters"),
+    ("items gold / pred", "items_gold"),
+    ("item F1", "item_f1"),
+    ("decision acc.", "decision_accuracy"),
+    ("guideline-id P", "guideline_id_precision"),
+    ("guideline-id R", "guideline_id_recall"),
+    ("page-range acc.", "page_range_accuracy"),
+    ("items with warnings", "items_with_warnings"),
 )
 
 
@@ -598,7 +598,7 @@ def by_layout(letters: list[EvalLetter]) -> dict[str, list[EvalLetter]]:
 def layout_table(results: dict[str, dict[str, dict[str, Any]]]) -> str:
     """Rows = system x layout of the held-out synthetic letters: layouts no real letter shows."""
     lines = [
-        "| system | layout | " + " | ".join(label for label, _, _ in LAYOUT_COLUMNS) + " |",
+        "| system | layout | " + " | ".join(label for label, _ in LAYOUT_COLUMNS) + " |",
         "|---|---|" + "---|" * len(LAYOUT_COLUMNS),
     ]
     for system, per in results.items():
@@ -606,10 +606,10 @@ def layout_table(results: dict[str, dict[str, dict[str, Any]]]) -> str:
             if not name.startswith(LAYOUT_PREFIX):
                 continue
             cells = [
-                f"{r['items_gold']} / {r['items_pred']}" if key == "items_gold" else _cell(r, key, denom)
-                for _, key, denom in LAYOUT_COLUMNS
+                f"{r['items_gold']} / {r['items_pred']}" if key == "items_gold" else _cell(r, key, None)
+                for _, key in LAYOUT_COLUMNS
             ]
-            lines.append(f"| {system} | {name[len(LAYOUT_PREFIX):]} | " + " | ".join(cells) + " |")
+            lines.append(f"| {system} | {name[len(LAYOUT_PREFIX) :]} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

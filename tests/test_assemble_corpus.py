@@ -27,15 +27,18 @@ def test_stage_two_reads_the_real_letters_more_often(tmp_path, assemble_mod):
     _docbin(gold / "real_gold_train.spacy", 3)
     _docbin(gold / "real_gold_test.spacy", 4)
     _docbin(gold / "seeds_gold.spacy", 2)
-    assemble = assemble_mod
-    assemble.main(
-        synthetic_dir=synthetic,
-        gold_docs=gold,
-        real_gold_use="split",
-        output_dir=out,
-        real_repeat=2,
-        real_repeat_spancat=3,
-    )
+
+    def assemble(real_repeat_spancat: int) -> None:
+        assemble_mod.main(
+            synthetic_dir=synthetic,
+            gold_docs=gold,
+            real_gold_use="split",
+            output_dir=out,
+            real_repeat=2,
+            real_repeat_spancat=real_repeat_spancat,
+        )
+
+    assemble(3)
     train, spancat = _count(out / "train"), _count(out / "train_spancat")
     assert train["synthetic.spacy"] == spancat["synthetic.spacy"] == 5
     assert sum(n for name, n in train.items() if name.startswith("real_")) == 2 * 3
@@ -44,12 +47,5 @@ def test_stage_two_reads_the_real_letters_more_often(tmp_path, assemble_mod):
     assert set(_count(out / "test")) == {"real_seeds.spacy", "real_letters_from_test_0.spacy"}
     assert _count(out / "dev") == {"synthetic.spacy": 2}
     # without its own count, stage 2 repeats the real letters as stage 1 does
-    assemble.main(
-        synthetic_dir=synthetic,
-        gold_docs=gold,
-        real_gold_use="split",
-        output_dir=out,
-        real_repeat=2,
-        real_repeat_spancat=0,
-    )
+    assemble(0)
     assert _count(out / "train") == _count(out / "train_spancat")
