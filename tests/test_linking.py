@@ -175,6 +175,24 @@ def test_notice_statements_merge_with_blocks(rules):
     assert dets[1]["guidelines"][1]["page_ranges"] == [[67, 68]]
 
 
+def test_notice_article_and_adopted_reviewer_guideline(rules):
+    text = NOTICE_2013.replace("request for MRI of the right knee", "request for an MRI of the right knee")
+    text = text.replace(
+        "Medical Treatment Guideline(s) used by the Expert Reviewer: MTUS ACOEM Chapter 13, pages 341-343.",
+        "Medical Treatment Guideline(s) used by the Expert Reviewer: The Expert Reviewer found the\n"
+        "guideline used by the Claims Administrator relevant and appropriate for the employee's clinical\n"
+        "circumstance.",
+    )
+    first, second = rules(text)._.determinations
+    assert first["service"] == "MRI of the right knee"
+    reviewer = [g for g in first["guidelines"] if g["cited_by"] == "reviewer"]
+    assert [(g["id"], g["page_ranges"], g["adopted_from"]) for g in reviewer] == [
+        ("MTUS/ACOEM/ch13", [[341, 343]], "claims_administrator")
+    ]
+    # a reviewer who names a guideline adopts nothing
+    assert not any("adopted_from" in g for g in second["guidelines"])
+
+
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
@@ -317,6 +335,17 @@ def test_truncated_before_rationale(rules):
 def test_complete_letters_are_not_truncated(rules, name):
     doc = rules(ALL_LAYOUTS[name])
     assert not any("truncated" in w for w in doc._.warnings)
+
+
+@pytest.mark.parametrize(
+    "closing", ["\n\n/dr\n", "\nsab/\n", "\n/mm\ncc: Department of Industrial Relations\n"]
+)
+def test_closing_initials_are_not_truncation(rules, closing):
+    doc = rules(LAYOUT_2016.rstrip() + closing)
+    assert not any("truncated" in w for w in doc._.warnings)
+    # a cut-off letter still is, whatever follows the cut
+    cut = LAYOUT_2016[: LAYOUT_2016.index("which is \ndocumented here")] + closing
+    assert any(w.startswith("letter appears truncated") for w in rules(cut)._.warnings)
 
 
 # ---------------------------------------------------------------- model errors

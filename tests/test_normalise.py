@@ -96,6 +96,11 @@ def test_dates(text, iso):
         ("ODG Neck and Upper Back", "ODG/Neck"),
         ("Official Disability Guidelines, Knee & Leg", "ODG/KneeLeg"),
         ("ACOEM Occupational Medicine Practice Guidelines, 3rd ed., Low Back Disorders", "ACOEM/3RD"),
+        # the 2004 2nd edition is the one the MTUS adopted (2013 notice letters cite it this way)
+        ("ACOEM Practice Guidelines, 2nd Edition (2004), Chapter 9, Shoulder Complaints", "MTUS/ACOEM/ch9"),
+        ("ACOEM Practice Guidelines, 2nd Edition, (2004), Chapter 12", "MTUS/ACOEM/ch12"),
+        ("ACOEM Practice Guidelines, Second Edition", "MTUS/ACOEM"),
+        ("ACOEM Practice Guidelines", "ACOEM/3RD"),
         ("Section 9792.20(f)", "REGULATION/8CCR9792.20"),
         ("8 CCR 9792.24.2", "REGULATION/8CCR9792.24.2"),
         ("Labor Code 4610.5", "REGULATION/LC4610.5"),

@@ -116,10 +116,16 @@ LEAD_INS = re.compile(
     r"|MAXIMUS\s+Federal\s+Services,?\s+Inc\.?\s+has\s+determined\s+(?:that\s+)?"
     r"|(?:Regarding\s+)?the\s+requests?\s+for\s+"
     r"|Requests?\s*(?:\(s\))?\s+under\s+consideration\s+(?:include|is|are)s?\s*:?\s*"
+    r"|(?:an?|the)\s+(?=\S)"  # an article (ANNOTATION.md, section 2: "Leading words")
     r")",
     re.I,
 )
 TERMINAL_END = re.compile(r"[.!?][\"')\]]*\s*$")
+# closing lines after the last sentence: typist initials ("/dr", "sab/"), "cc:" and "Enclosure" lines
+CLOSING_LINES = re.compile(
+    r"(?:\n[ \t]*(?:/\s*[A-Za-z]{1,4}|[A-Za-z]{1,4}\s*/|(?:cc|enc(?:losures?)?)\s*:[^\n]{0,120})[ \t]*)+\s*$",
+    re.I,
+)
 SUBPART_LABEL = re.compile(r"[^:]{0,160}?:\s*")
 DECISION_BASED = re.compile(r"Decision\s+based\s+on\s+", re.I)
 NON_MTUS = re.compile(r"(?:Non-?\s*MTUS\s+(?:Citation\s+)?|Citation\s+)", re.I)
@@ -581,6 +587,36 @@ def _guidelines(text: str, idx: _Index, it: ItemView) -> list[dict[str, Any]]:
                     continue
                 by_id_rationale[entry["id"]] = entry
             result.append(entry)
+    return _adopted_guidelines(text, idx, it, result)
+
+
+# "The Expert Reviewer found the guideline used by the Claims Administrator relevant and appropriate"
+ADOPTS_CA_GUIDELINE = re.compile(
+    r"found\s+the\s+guidelines?\s+(?:used|cited|relied\s+upon)\s+by\s+the\s+Claims\s+Administrator"
+    r"\s+(?:to\s+be\s+)?relevant",
+    re.I,
+)
+
+
+def _adopted_guidelines(
+    text: str, idx: _Index, it: ItemView, result: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """A reviewer line that names no guideline but adopts the claims administrator's (2013 notices)
+    cites those guidelines too: copies with cited_by "reviewer" and adopted_from set."""
+    ca = [g for g in result if g["cited_by"] == "claims_administrator"]
+    if not ca:
+        return result
+    for ps, pe, label in it.parts:
+        if label != "reviewer_guideline" or idx.within(ps, pe, "GUIDELINE"):
+            continue
+        if ADOPTS_CA_GUIDELINE.search(collapse(text[ps:pe])):
+            at = next((k for k, g in enumerate(result) if g["cited_by"] == "rationale"), len(result))
+            copies = [
+                {**g, "cited_by": "reviewer", "adopted_from": "claims_administrator",
+                 "page_ranges": [list(r) for r in g["page_ranges"]]}
+                for g in ca
+            ]
+            return result[:at] + copies + result[at:]
     return result
 
 
@@ -914,7 +950,7 @@ def truncation(text: str, views: list[ItemView]) -> tuple[str | None, int | None
     Every complete letter ends with a full sentence (the last rationale's determination), so text
     ending mid-sentence is cut off; so is a last item that has no rationale while the letter's other
     items have one. The cut item is the last non-statement item."""
-    body = text.rstrip()
+    body = CLOSING_LINES.sub("", text.rstrip())
     if not body:
         return None, None
     cut = [k for k, v in enumerate(views) if v.kind != "statement"]

@@ -148,7 +148,14 @@ def normalise_date(text: str | None) -> str | None:
 def load_tables() -> dict[str, Any]:
     """The guideline / category table shipped as package data (compiled once)."""
     raw = json.loads(resources.files("imr_determinations").joinpath("data/guideline_ids.json").read_text())
-    rules = [{**r, "compiled": [re.compile(p, re.I) for p in r["patterns"]]} for r in raw["rules"]]
+    rules = [
+        {
+            **r,
+            "compiled": [re.compile(p, re.I) for p in r["patterns"]],
+            "unless": [re.compile(p, re.I) for p in r.get("unless", [])],
+        }
+        for r in raw["rules"]
+    ]
     chapters = [{**c, "compiled": [re.compile(p, re.I) for p in c["patterns"]]} for c in raw["odg_chapters"]]
     cats = [
         (c["category"], re.compile("|".join(f"(?:{p})" for p in c["patterns"]), re.I))
@@ -273,7 +280,9 @@ def _normalise_guideline(original: str, section: str | None) -> tuple[tuple[str,
     tables = load_tables()
     gid, family, topic = "OTHER", "OTHER", None
     for rule in tables["rules"]:
-        if any(p.search(cleaned) for p in rule["compiled"]):
+        if any(p.search(cleaned) for p in rule["compiled"]) and not any(
+            p.search(cleaned) for p in rule["unless"]
+        ):
             gid, family, topic = rule["id"], rule["family"], rule["topic"]
             if rule.get("chapters") == "odg_chapters":
                 best: tuple[int, dict[str, Any]] | None = None
