@@ -17,6 +17,7 @@ from imr_determinations.gold import (
     GoldError,
     GoldLetter,
     collapse_ws,
+    dump_standoff,
     first_difference,
     letter_id_for,
     load_splits,
@@ -29,7 +30,7 @@ from imr_determinations.gold import (
     write_standoff,
 )
 from imr_determinations.io import LetterReadError, read_letter
-from imr_determinations.preannotate import draft_records, guideline_id, preannotate
+from imr_determinations.preannotate import draft_records, guideline_id, preannotate, rationale_findings
 from imr_determinations.tokenizer import blank_nlp
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
@@ -182,8 +183,60 @@ def fill_ids(gold_files: list[Path]) -> None:
         if path.suffix == ".jsonl":
             path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
         else:
-            path.write_text(json.dumps(rows[0], ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+            path.write_text(dump_standoff(rows[0]), encoding="utf-8")
         typer.echo(f"{path}: filled {filled} id(s)")
+
+
+@app.command("fill-findings")
+def fill_findings(
+    gold_files: list[Path],
+    letters_dir: Annotated[Path, typer.Option(help="folder holding the letter PDFs")] = Path(
+        "../shared/letters"
+    ),
+    dry_run: Annotated[bool, typer.Option(help="report the changes, write nothing")] = False,
+) -> None:
+    """Set each record's findings to the CLINICAL_FINDING spans of its item's decision rationale.
+
+    ANNOTATION.md section 8 defines a record's findings that way; drafts once copied every
+    case-summary finding into every record. Derived from the (read) spans, so it never invents a
+    finding; a letter whose items do not line up with its records is reported and left alone.
+    Standoff files store the findings as offsets, seeds.jsonl as text."""
+    for path in gold_files:
+        if path.suffix == ".jsonl":
+            rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+            texts = [row["text"] for row in rows]
+        else:
+            try:
+                texts = [load_standoff(path, letters_dir).text]
+            except (GoldError, LetterReadError) as exc:
+                _fail(f"{path}: {exc}")
+            rows = [json.loads(path.read_text(encoding="utf-8"))]
+        for row, text in zip(rows, texts, strict=True):
+            name = row.get("meta", {}).get("letter_id", path.name)
+            per_item = rationale_findings(text, row.get("spans", []))
+            records = row.get("records", [])
+            if len(per_item) != len(records):
+                typer.secho(
+                    f"{name}: {len(per_item)} item(s) in the spans, {len(records)} record(s); left alone",
+                    fg=typer.colors.YELLOW,
+                    err=True,
+                )
+                continue
+            before = sum(len(r.get("findings", [])) for r in records)
+            # seeds keep record text inline, standoff files keep offsets
+            inline = path.suffix == ".jsonl"
+            for rec, found in zip(records, per_item, strict=True):
+                rec["findings"] = [
+                    collapse_ws(text[s["start"] : s["end"]]) if inline else [s["start"], s["end"]]
+                    for s in found
+                ]
+            typer.echo(f"{name}: findings {before} -> {sum(len(r['findings']) for r in records)}")
+        if dry_run:
+            continue
+        if path.suffix == ".jsonl":
+            path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        else:
+            path.write_text(dump_standoff(rows[0]), encoding="utf-8")
 
 
 @app.command()

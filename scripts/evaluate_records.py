@@ -16,8 +16,9 @@ them, else service tokens (share of the smaller token set >= ``--match-threshold
 one-to-one, best overlap first, ties in letter order. Reported per system x data set: item
 precision / recall / F1, decision accuracy on matched items, guideline-id precision / recall (sets
 of ids per matched item), page-range accuracy (gold guidelines with pages whose id was found: the
-predicted pages are equal), finding recall (real gold lists only rationale findings) and items
-carrying warnings.
+predicted pages are equal), finding precision / recall (a record's findings are those of its
+item's rationale, ANNOTATION.md section 8; two match at ``--match-threshold`` token overlap) and
+items carrying warnings.
 """
 
 from __future__ import annotations
@@ -418,10 +419,15 @@ def score_letter(
                     }
                 )
         p_findings = p.get("findings") or []
-        for f in g.get("findings") or []:
+        g_findings = g.get("findings") or []
+        for f in g_findings:
             c["fd_gold"] += 1
             if any(token_overlap(f, pf) >= threshold for pf in p_findings):
                 c["fd_hit"] += 1
+        for pf in p_findings:
+            c["fd_pred"] += 1
+            if any(token_overlap(f, pf) >= threshold for f in g_findings):
+                c["fd_pred_ok"] += 1
     return c, errors
 
 
@@ -445,6 +451,7 @@ def metrics(c: Counter) -> dict[str, Any]:
         "guideline_id_precision": _ratio(c["gid_pred_ok"], c["gid_pred"]),
         "guideline_id_recall": _ratio(c["gid_hit"], c["gid_gold"]),
         "page_range_accuracy": _ratio(c["pg_ok"], c["pg_gold"]),
+        "finding_precision": _ratio(c["fd_pred_ok"], c["fd_pred"]),
         "finding_recall": _ratio(c["fd_hit"], c["fd_gold"]),
         "items_with_warnings": c["warned"],
         "counts": dict(sorted(c.items())),
@@ -559,6 +566,7 @@ TABLE_ROWS: tuple[tuple[str, str, str | None], ...] = (
     ("guideline-id precision", "guideline_id_precision", "gid_pred"),
     ("guideline-id recall", "guideline_id_recall", "gid_gold"),
     ("page-range accuracy", "page_range_accuracy", "pg_gold"),
+    ("finding precision", "finding_precision", "fd_pred"),
     ("finding recall", "finding_recall", "fd_gold"),
     ("items with warnings", "items_with_warnings", None),
 )
@@ -710,7 +718,7 @@ def main(
         "layout_table": layouts,
         "errors": errors,
         "seconds": timing,
-        "notes": "real gold lists only rationale findings, so finding recall there is over those",
+        "notes": "record findings are the CLINICAL_FINDING spans of each item's rationale (ANNOTATION.md 8)",
     }
     if self_check_dir is not None:
         if self_check_dir.is_dir():

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import typer
 
-from imr_determinations.gold import anchor_records
+from imr_determinations.gold import anchor_records, dump_standoff
 from imr_determinations.io import read_letter
 from imr_determinations.labels import ALL_LABELS
 from imr_determinations.tokenizer import blank_nlp
@@ -76,22 +76,6 @@ def check_alignment(text: str, spans: list[dict]) -> list[str]:
                 f"overlapping NER spans: {text[a['start']:a['end']]!r} / {text[b['start']:b['end']]!r}"
             )
     return errors
-
-
-def dump_standoff(payload: dict) -> str:
-    """JSON with one span per line, so reviews of gold changes read as small diffs."""
-    head = {k: v for k, v in payload.items() if k not in ("spans", "records")}
-    lines = ["{"]
-    for k, v in head.items():
-        lines.append(f"  {json.dumps(k)}: {json.dumps(v)},")
-    lines.append('  "spans": [')
-    lines.append(",\n".join("    " + json.dumps(s) for s in payload["spans"]))
-    lines.append("  ],")
-    lines.append('  "records": [')
-    lines.append(",\n".join("    " + json.dumps(r) for r in payload.get("records", [])))
-    lines.append("  ]")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
 
 
 def main(

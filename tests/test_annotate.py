@@ -55,6 +55,26 @@ def test_draft_records_from_seed_gold_match_the_annotated_records():
         assert [[g["pages"] for g in r["guidelines"]] for r in drafted] == [
             [g["pages"] for g in r["guidelines"]] for r in gl.records
         ]
+        # a record's findings are its rationale's, never the case summary's (ANNOTATION.md 8)
+        assert [r["findings"] for r in drafted] == [r["findings"] for r in gl.records]
+
+
+def test_fill_findings_keeps_only_rationale_findings(cli, tmp_path):
+    seeds = (REPO / "corpus" / "gold" / "seeds.jsonl").read_text(encoding="utf-8")
+    rows = [json.loads(x) for x in seeds.splitlines() if x.strip()]
+    summary_finding = "tenderness to palpation over the thoracic paraspinal muscles"
+    for row in rows:
+        for rec in row["records"]:
+            rec["findings"] = [summary_finding, *rec["findings"]]  # the old drafts' mistake
+    path = tmp_path / "seeds.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["fill-findings", str(path)])
+    assert result.exit_code == 0, result.output
+    fixed = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines()]
+    by_id = {r["meta"]["letter_id"]: r["records"] for r in fixed}
+    seed3 = by_id["003_c13123f40a8e530d"]
+    assert summary_finding not in seed3[0]["findings"] and len(seed3[0]["findings"]) == 1
+    assert fixed == [json.loads(x) for x in seeds.splitlines() if x.strip()]
 
 
 def test_pre_import_show_round_trip(cli, tmp_path):

@@ -182,6 +182,22 @@ def load_gold(
     return out
 
 
+def dump_standoff(payload: dict[str, Any]) -> str:
+    """JSON with one span and one record per line, so reviews of gold changes read as small diffs."""
+    head = {k: v for k, v in payload.items() if k not in ("spans", "records")}
+    lines = ["{"]
+    for k, v in head.items():
+        lines.append(f"  {json.dumps(k)}: {json.dumps(v)},")
+    lines.append('  "spans": [')
+    lines.append(",\n".join("    " + json.dumps(s) for s in payload.get("spans", [])))
+    lines.append("  ],")
+    lines.append('  "records": [')
+    lines.append(",\n".join("    " + json.dumps(r) for r in payload.get("records", [])))
+    lines.append("  ]")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
 def write_standoff(
     path: str | os.PathLike,
     source: str,
@@ -210,7 +226,7 @@ def write_standoff(
         "records": records,
         "notes": notes,
     }
-    path.write_text(json.dumps(row, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    path.write_text(dump_standoff(row), encoding="utf-8")
     return path
 
 

@@ -298,31 +298,55 @@ def guideline_id(text: str) -> str:
     return ""
 
 
-def draft_records(text: str, spans: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Records proposed from gold spans: items from heading decisions, guidelines/pages per item block."""
-    spans = sorted(spans, key=lambda s: (s["start"], s["end"]))
-    summary_start, issues = _section_bounds(text)
+def _item_blocks(text: str, spans: list[dict[str, Any]]) -> list[tuple[dict[str, Any], int, int]]:
+    """(heading DECISION span, end of the item's block, start of its "Decision rationale:" or -1)
+    per item, from the gold spans."""
     heads = [
         s
         for s in spans
         if s["label"] == "DECISION" and text[s["start"] : s["end"]].lower() in ("upheld", "overturned")
     ]
-    partial = {it["decision"]: it for it in heading_services(text)}
-    summary_findings = [
-        collapse_ws(text[s["start"] : s["end"]])
-        for s in spans
-        if s["label"] == "CLINICAL_FINDING" and s["start"] < issues
-    ]
-    records = []
+    blocks = []
     for k, h in enumerate(heads):
         block_end = heads[k + 1]["start"] if k + 1 < len(heads) else len(text)
-        services = [s for s in spans if s["label"] == "DISPUTED_SERVICE" and s["end"] <= h["start"]]
-        service = collapse_ws(text[services[-1]["start"] : services[-1]["end"]]) if services else ""
         if k + 1 < len(heads):
             nxt = [s for s in spans if s["label"] == "DISPUTED_SERVICE" and s["end"] <= heads[k + 1]["start"]]
             if nxt:
                 block_end = nxt[-1]["start"]
-        rationale = text.find("Decision rationale:", h["end"], block_end)
+        blocks.append((h, block_end, text.find("Decision rationale:", h["end"], block_end)))
+    return blocks
+
+
+def rationale_findings(text: str, spans: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Per item, the CLINICAL_FINDING spans of its decision rationale (ANNOTATION.md section 8:
+    a record's findings are the ones its decision relies on, not the case summary's), first
+    occurrence of each text only. A block without a "Decision rationale:" label gives none."""
+    spans = sorted(spans, key=lambda s: (s["start"], s["end"]))
+    out = []
+    for _head, block_end, rationale in _item_blocks(text, spans):
+        seen: set[str] = set()
+        found = []
+        for s in spans:
+            if s["label"] != "CLINICAL_FINDING" or rationale == -1 or not rationale < s["start"] < block_end:
+                continue
+            key = collapse_ws(text[s["start"] : s["end"]])
+            if key not in seen:
+                seen.add(key)
+                found.append(s)
+        out.append(found)
+    return out
+
+
+def draft_records(text: str, spans: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Records proposed from gold spans: items from heading decisions, guidelines/pages per item block."""
+    spans = sorted(spans, key=lambda s: (s["start"], s["end"]))
+    partial = {it["decision"]: it for it in heading_services(text)}
+    findings_per_item = rationale_findings(text, spans)
+    records = []
+    blocks = _item_blocks(text, spans)
+    for (h, block_end, rationale), finding_spans in zip(blocks, findings_per_item, strict=True):
+        services = [s for s in spans if s["label"] == "DISPUTED_SERVICE" and s["end"] <= h["start"]]
+        service = collapse_ws(text[services[-1]["start"] : services[-1]["end"]]) if services else ""
         guidelines: list[dict[str, Any]] = []
         block_spans = [s for s in spans if h["end"] <= s["start"] < block_end]
         for s in block_spans:
@@ -348,17 +372,11 @@ def draft_records(text: str, spans: list[dict[str, Any]]) -> list[dict[str, Any]
                 for p in _parse_pages(text[s["start"] : s["end"]]):
                     if p not in guidelines[-1]["pages"]:
                         guidelines[-1]["pages"].append(p)
-        findings = list(summary_findings)
-        for s in block_spans:
-            if s["label"] == "CLINICAL_FINDING" and (rationale == -1 or s["start"] > rationale):
-                f = collapse_ws(text[s["start"] : s["end"]])
-                if f not in findings:
-                    findings.append(f)
         rec: dict[str, Any] = {
             "service": service,
             "decision": text[h["start"] : h["end"]].upper(),
             "guidelines": guidelines,
-            "findings": list(dict.fromkeys(findings)),
+            "findings": [collapse_ws(text[s["start"] : s["end"]]) for s in finding_spans],
         }
         it = partial.get((h["start"], h["end"]))
         if it and "original_request" in it:
