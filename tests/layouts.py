@@ -184,6 +184,29 @@ Claims Administrator guideline: Decision based on MTUS Chronic Pain Page(s): 125
 Decision rationale: No job to return to. It is not medically necessary and appropriate.
 """
 
+# professional review with two issues asked as questions (no numbers), one wrapped by the PDF, a shared
+# guideline block (one citation wrapped over two lines) and a shared rationale deciding them differently
+PROFESSIONAL_TWO_ISSUES = """MEDICAL PROFESSIONAL REVIEW
+ISSUE AT DISPUTE:
+Is the request for Lidoderm 5% patch #30 medically necessary?
+Is the request for 8 sessions of aquatic therapy for the lumbar spine, two times a week for four
+weeks medically necessary?
+CASE SUMMARY:
+The claimant is a 47 year old man with low back pain rated 7/10.
+MEDICAL TREATMENT GUIDELINE(S) RELIED UPON BY PROFESSIONAL REVIEWER AND WHY:
+MTUS Chronic Pain Medical Treatment Guidelines, Lidoderm (lidocaine patch), pages 56-57. It addresses
+topical lidocaine.
+MTUS Chronic Pain Medical Treatment Guidelines, Aquatic therapy, page 22. It addresses aquatic therapy.
+RATIONALE FOR WHY THE REQUESTED TREATMENT/SERVICE IS/WAS NOT MEDICALLY NECESSARY:
+Topical lidocaine is recommended for localized peripheral pain after first-line therapy failed. The
+request for Lidoderm 5% patch #30 is medically necessary.
+Aquatic therapy is recommended where reduced weight bearing is desirable. No such need is documented.
+The request for 8 sessions of aquatic therapy for the lumbar spine, two times a week for four weeks is
+not medically necessary.
+MEDICAL REVIEWER QUALIFICATIONS:
+Board Certified in Anesthesiology.
+"""
+
 ALL_LAYOUTS = {
     "seed": SEED_LAYOUT,
     "2016": LAYOUT_2016,

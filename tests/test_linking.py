@@ -1,7 +1,7 @@
 import re
 
 import pytest
-from layouts import ALL_LAYOUTS, LATER_LAYOUT, LAYOUT_2016, NOTICE_2013, SEED_LAYOUT
+from layouts import ALL_LAYOUTS, LATER_LAYOUT, LAYOUT_2016, NOTICE_2013, PROFESSIONAL_TWO_ISSUES, SEED_LAYOUT
 from spacy.tokens import Span
 
 from imr_determinations.linking import strip_lead_in
@@ -309,6 +309,22 @@ def test_category_prefix_heading(rules, model_like):
     for nlp in (rules, model_like):
         (det,) = nlp(text)._.determinations
         assert det["service"] == "Cold therapy unit"
+
+
+def test_professional_issues_get_their_own_rationale_and_guideline(rules, model_like):
+    for nlp in (rules, model_like):
+        first, second = nlp(PROFESSIONAL_TWO_ISSUES)._.determinations
+        assert first["service"] == "Lidoderm 5% patch #30"
+        assert second["service"].startswith("8 sessions of aquatic therapy for the lumbar spine")
+        # the shared rationale decides them differently; each item keeps its own verdict
+        assert (first["decision"], second["decision"]) == ("OVERTURNED", "UPHELD")
+        assert not any("contradictory" in w for d in (first, second) for w in d["warnings"])
+        assert first["rationale"].startswith("Topical lidocaine") and "Aquatic" not in first["rationale"]
+        assert second["rationale"].startswith("Aquatic therapy is recommended")
+        # each citation line goes to the issue it names; the wrapped line keeps its pages
+        if nlp is rules:
+            assert [g["page_ranges"] for g in first["guidelines"]] == [[[56, 57]]]
+            assert [g["page_ranges"] for g in second["guidelines"]] == [[[22, 22]]]
 
 
 # ---------------------------------------------------------------- truncated letters

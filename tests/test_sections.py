@@ -7,11 +7,12 @@ from layouts import (
     LAYOUT_2016,
     NOTICE_2013,
     PROFESSIONAL_LAYOUT,
+    PROFESSIONAL_TWO_ISSUES,
     SEED_LAYOUT,
     SEED_NOISY,
 )
 
-from imr_determinations.sections import segment
+from imr_determinations.sections import logical_lines, segment
 from imr_determinations.tokenizer import blank_nlp
 
 
@@ -95,6 +96,30 @@ def test_notice_numbered_items():
 def test_professional_issue_is_one_item():
     (item,) = _items(PROFESSIONAL_LAYOUT)
     assert PROFESSIONAL_LAYOUT[item.start : item.end] == "Lumbar MRI without contrast"
+
+
+def test_unnumbered_issues_are_one_item_each():
+    items = _items(PROFESSIONAL_TWO_ISSUES)
+    assert [" ".join(PROFESSIONAL_TWO_ISSUES[i.start : i.end].split()) for i in items] == [
+        "Is the request for Lidoderm 5% patch #30 medically necessary?",
+        "Is the request for 8 sessions of aquatic therapy for the lumbar spine, two times a week for four "
+        "weeks medically necessary?",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("block", "entries"),
+    [
+        ("- MRI of the knee\n- Naproxen 550mg #60\n", ["- MRI of the knee", "- Naproxen 550mg #60"]),
+        ("MRI of the knee\nNaproxen 550mg #60\n", ["MRI of the knee", "Naproxen 550mg #60"]),
+        ("Physical therapy for the lumbar spine two times a week for six weeks with home exercise\n"
+         "program\n", ["Physical therapy for the lumbar spine two times a week for six weeks with home "
+                       "exercise\nprogram"]),
+        ("Naproxen 550mg\n#60\n\nMRI\n", ["Naproxen 550mg\n#60", "MRI"]),
+    ],
+)
+def test_logical_lines(block, entries):
+    assert [block[s:e] for s, e in logical_lines(block, 0, len(block))] == entries
 
 
 def test_unknown_layout_degrades():

@@ -39,6 +39,7 @@ from .labels import SECTIONS_KEY, SPANS_KEY
 from .mentions import (
     MIN_ITEM_SHARE,
     PORTION_PREDICATE,
+    content_words,
     find_request_mentions,
     find_restatements,
     item_occurrences,
@@ -63,7 +64,7 @@ from .normalise import (
     token_overlap,
 )
 from .records import CASE_KEYS
-from .sections import FURNITURE_LINE, INTRO_LEAD, Section, segment
+from .sections import FURNITURE_LINE, INTRO_LEAD, Section, logical_lines, segment
 
 SUBPART_LABELS = ("claims_admin_guideline", "reviewer_guideline", "rationale")
 CITED_BY = {
@@ -102,6 +103,13 @@ REGARDING_HEAD = re.compile(
 )
 NUMBER_PREFIX = re.compile(r"^\s*\d{1,2}[).]\s*")
 REQUESTS_FOR = re.compile(r"requests?\s+for\s+", re.I)
+# a professional review's issue asked as a question: "Is the request for X medically necessary?"
+QUESTION_HEAD = re.compile(
+    r"\s*(?:\d{1,2}[.)]\s+)?(?:Is|Was|Are|Were)\s+(?:the\s+)?(?:requests?\s+for\s+|requested\s+)?"
+    r"(?P<service>.+?)\s+(?:medically\s+necessary|reasonable\s+and\s+necessary|medically\s+appropriate)"
+    r"(?:\s+and\s+(?:medically\s+)?(?:appropriate|necessary))?\s*\?\s*$",
+    re.I | re.S,
+)
 SENTENCE_END = re.compile(r"[.!?][\"')\]]?\s+(?=[A-Z(\d])")
 ONLY_PUNCT = re.compile(r"[\W\d]*")
 # boilerplate that may precede a service in a heading or in a predicted span; stripped in every mode
@@ -303,6 +311,9 @@ def _heading_service(text: str, hs: int, he: int) -> tuple[tuple[int, int] | Non
     rm = REGARDING_HEAD.match(body)
     if rm:
         return _nonempty(strip_lead_in(text, hs + rm.start("service"), hs + rm.end("service"))), "regarding"
+    qm = QUESTION_HEAD.match(body)
+    if qm:
+        return _nonempty(strip_lead_in(text, hs + qm.start("service"), hs + qm.end("service"))), "question"
     if m is not None:
         # text of the previous rationale glued before a ": Upheld" heading ends in its verdict
         last = _last_match(VERDICT, body)
@@ -472,6 +483,63 @@ def item_views(sections: list[Section]) -> tuple[list[ItemView], list[Section]]:
             if v.kind == "issue" and not v.parts:
                 v.parts = list(shared)
     return views, sorted(others, key=lambda s: s.start)
+
+
+SENTENCE_STOP = re.compile(r"[.!?](?=[\"')\]]*(?:\s|$))")
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in content_words(text) if w.isalpha() and len(w) > 2}
+
+
+def split_shared_blocks(text: str, views: list[ItemView]) -> None:
+    """Give each issue of a professional review its own share of the blocks all issues share.
+
+    The rationale block is cut after the sentence that last names each issue (its restatement);
+    a guideline line goes to the one issue whose service shares the most distinctive words with
+    it. Anything that cannot be told apart (an issue never named, a line naming none or several
+    issues) stays shared, as before."""
+    issues = [v for v in views if v.kind == "issue" and v.heading and v.parts]
+    if len(issues) < 2 or any(v.parts != issues[0].parts for v in issues):
+        return
+    shared = list(issues[0].parts)
+    services = []
+    for v in issues:
+        svc, _how = _heading_service(text, *v.heading)  # type: ignore[misc]
+        services.append(text[svc[0] : svc[1]] if svc else "")
+    own: list[list[tuple[int, int, str]]] = [[] for _ in issues]
+    service_words = [_words(svc) for svc in services]
+    common_service = set.intersection(*service_words) if service_words else set()
+    for ps, pe, label in shared:
+        if label == "rationale":
+            cuts = []
+            for svc in services:
+                inside = [e for s, e in item_occurrences(text, [svc]) if ps <= s and e <= pe] if svc else []
+                stop = SENTENCE_STOP.search(text, max(inside), pe) if inside else None
+                cuts.append(stop.end() if stop else (max(inside) if inside else None))
+            if None in cuts or len(set(cuts)) < len(cuts):
+                for parts in own:
+                    parts.append((ps, pe, label))
+                continue
+            order = sorted(range(len(issues)), key=lambda k: cuts[k])
+            begin = ps
+            for rank, k in enumerate(order):
+                end = pe if rank == len(order) - 1 else cuts[k]
+                own[k].append((begin, end, label))
+                begin = end
+            continue
+        lines = logical_lines(text, ps, pe)
+        line_words = [_words(text[ls:le]) for ls, le in lines]
+        common_line = set.intersection(*line_words) if len(line_words) > 1 else set()
+        for (ls, le), words in zip(lines, line_words, strict=True):
+            scores = [len((words - common_line) & (sw - common_service)) for sw in service_words]
+            best = max(scores)
+            chunk = (ls, le, label)
+            targets = [scores.index(best)] if best and scores.count(best) == 1 else range(len(issues))
+            for k in targets:
+                own[k].append(chunk)
+    for v, parts in zip(issues, own, strict=True):
+        v.parts = sorted(parts)
 
 
 # ---------------------------------------------------------------- linking
@@ -702,14 +770,16 @@ def _build_item(
     service = _clean_service(text[svc[0] : svc[1]])
     if not service:
         return None
-    head_dec = _decision_of(idx.within(hs, he, "DECISION"), text)
+    # a question ("Is X medically necessary?") states no decision; the rationale does
+    asked = bool(it.heading) and QUESTION_HEAD.match(text, hs, he) is not None
+    head_dec = None if asked else _decision_of(idx.within(hs, he, "DECISION"), text)
     rat_decs = [
         d
         for s, e in rationale_parts
         for d in (_decision_of([m], text) for m in idx.within(s, e, "DECISION"))
         if d
     ]
-    if head_dec is None and not rules_only and it.heading:
+    if head_dec is None and not rules_only and it.heading and not asked:
         written = _heading_decision(text, hs, he)
         head_dec = _decision_of([written], text) if written else None
         if head_dec:
@@ -752,6 +822,8 @@ def _build_item(
     if rationale_parts:
         s, e = rationale_parts[0]
         lab = SUBPART_LABEL.match(text, s, min(e, s + 200))
+        if lab and re.search(r"[.!?]\s", text[s : lab.end()]):
+            lab = None  # a sentence, not a label (a rationale cut out of a shared block)
         rationale = collapse(text[lab.end() if lab else s : e]) or None
     original = authorized = None
     if partial:
@@ -977,6 +1049,7 @@ def link(
     text = doc.text
     warnings: list[str] = []
     views, others = item_views(_sections_of(doc, sections_key))
+    split_shared_blocks(text, views)
     mentions: list[Mention] = []
     if rules_only:
         mentions.extend(rule_mentions(text, views))

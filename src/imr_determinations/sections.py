@@ -275,6 +275,40 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+# a list without numbers: one entry per bullet, question or short line; a long line that does not
+# end a sentence was wrapped by the PDF and continues on the next line
+ISSUE_BULLET = re.compile(r"[ \t]*(?:[\u2022\u25cf\u25aa\u2023\u2043*\-]|[a-z][.)])[ \t]+")
+WRAPPED_LINE_CHARS = 70
+
+
+def logical_lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Char ranges of the entries of an un-numbered list (ISSUE AT DISPUTE, a guideline block),
+    lines wrapped by the PDF joined again."""
+    issues: list[list[int]] = []
+    pos = start
+    prev = ""
+    for line in text[start:end].split("\n"):
+        ls, le = _strip(text, pos, pos + len(line))
+        pos += len(line) + 1
+        if le <= ls:
+            prev = ""  # a blank line always ends an issue
+            continue
+        body = text[ls:le]
+        continues = (
+            issues
+            and prev
+            and not ISSUE_BULLET.match(body)
+            and not re.search(r"[.?!;:]$", prev)
+            and (len(prev) >= WRAPPED_LINE_CHARS or not body[:1].isupper())
+        )
+        if continues:
+            issues[-1][1] = le
+        else:
+            issues.append([ls, le])
+        prev = body
+    return [(s, e) for s, e in issues]
+
+
 def segment(text: str) -> list[Section]:
     """All sections of a letter as char-offset ``Section`` objects (top level and items with children)."""
     if not text.strip():
@@ -307,8 +341,9 @@ def segment(text: str) -> list[Section]:
                     e = body_s + numbered[k + 1].start() if k + 1 < len(numbered) else body_e
                     s, e = _strip(text, s, e)
                     items.append(Section(s, e, "item", "issue", m.group(1)))
-            elif body_e > body_s:
-                items.append(Section(body_s, body_e, "item", "issue"))
+            else:
+                for s, e in logical_lines(text, body_s, body_e):
+                    items.append(Section(s, e, "item", "issue"))
     else:
         regions = []
         for ds, de in dec_heads:
