@@ -156,24 +156,13 @@ def _candidates(tags: list[str], max_length: int) -> list[tuple[int, int]]:
     return sorted(found)
 
 
-def _short_ngrams(doc: Doc, sizes: tuple[int, ...]) -> set[tuple[int, int]]:
-    """Every n-gram of the given sizes that neither starts nor ends on whitespace or punctuation."""
-    ok = [not (t.is_space or t.is_punct) for t in doc]
-    n = len(doc)
-    return {(i, i + k) for k in sizes for i in range(n - k + 1) if ok[i] and ok[i + k - 1]}
-
-
-def boundary_suggester(
-    docs: Iterable[Doc], max_length: int = 30, ngram_sizes: tuple[int, ...] = (), *, ops: Ops | None = None
-) -> Ragged:
+def boundary_suggester(docs: Iterable[Doc], max_length: int = 30, *, ops: Ops | None = None) -> Ragged:
     if ops is None:
         ops = get_current_ops()
     pairs: list[tuple[int, int]] = []
     lengths: list[int] = []
     for doc in docs:
         found = _candidates([t.tag_ for t in doc], max_length)
-        if ngram_sizes:
-            found = sorted(set(found) | _short_ngrams(doc, ngram_sizes))
         pairs.extend(found)
         lengths.append(len(found))
     lengths_arr = ops.asarray(lengths, dtype="i")
@@ -183,12 +172,8 @@ def boundary_suggester(
 
 
 @registry.misc("imr_determinations.boundary_suggester.v1")
-def build_boundary_suggester(
-    max_length: int = 30, ngram_sizes: list[int] | None = None
-) -> Callable[..., Ragged]:
-    """``ngram_sizes`` adds every short n-gram of those sizes to the tagger's candidates (short
-    findings the tagger misses: "headache", "2+ edema")."""
-    return partial(boundary_suggester, max_length=max_length, ngram_sizes=tuple(ngram_sizes or ()))
+def build_boundary_suggester(max_length: int = 30) -> Callable[..., Ragged]:
+    return partial(boundary_suggester, max_length=max_length)
 
 
 @registry.readers("imr_determinations.BoundaryCorpus.v1")
