@@ -63,22 +63,6 @@ def test_items_have_one_heading_and_one_decision_each(letters):
                     assert word == "Overturned" or word.startswith("medically necessary")
 
 
-def test_professional_issues_come_numbered_plain_or_asked():
-    styles = set()
-    for text, spans, meta in generate(0, 160, "train"):
-        if meta["layout"] != "professional_review":
-            continue
-        block = text[text.index("ISSUE AT DISPUTE:") : text.index("CASE SUMMARY:")]
-        first = block.split("\n")[1]
-        styles.add("asked" if first.startswith("Is the") else "numbered" if first[:1].isdigit() else "plain")
-        if first.startswith("Is the"):
-            # a question decides nothing: no DECISION span before the case summary
-            start, end = text.index("ISSUE AT DISPUTE:"), text.index("CASE SUMMARY:")
-            assert not [s for s in spans if s["label"] == "DECISION" and s["start"] < end]
-            assert all(start < s["start"] < end for s in spans if s["role"] == "heading")
-    assert styles == {"asked", "numbered", "plain"}
-
-
 def _pattern_regex(pattern: str) -> re.Pattern[str]:
     parts = re.split(r"\{\w+\}", pattern)
     return re.compile(r"\S+?".join(re.escape(p) for p in parts), re.S)

@@ -521,18 +521,10 @@ def layout_professional(ctx: Ctx) -> None:
     b.line("MEDICAL PROFESSIONAL REVIEW")
     b.line(f"Case Number: {ctx.case_number} Date of Injury: {ctx.date('slash0', 4)}")
     b.line("ISSUE AT DISPUTE:")
-    # numbered, a plain line per issue, or each issue asked as a question
-    style = r.choices(("numbered", "lines", "questions"), weights=(0.5, 0.25, 0.25))[0]
     for i, item in enumerate(ctx.items, 1):
-        if style == "questions":
-            b.add(r.choice(("Is the request for ", "Is the requested ")))
-            b.add(svc(item, "heading"))
-            b.add(r.choice((" medically necessary?", " medically necessary and appropriate?")))
-        else:
-            if style == "numbered":
-                b.add(f"{i}. ")
-            b.add(item.prefix)
-            b.add(svc(item, "heading", mid=False))
+        b.add(f"{i}. ")
+        b.add(item.prefix)
+        b.add(svc(item, "heading", mid=False))
         b.add("\n")
     b.line("CASE SUMMARY:")
     summary(ctx)
