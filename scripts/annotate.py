@@ -161,15 +161,25 @@ def show(
     sys.stdout.write(json.dumps(gl.records, ensure_ascii=False, indent=1) + "\n")
 
 
+def _read_rows(path: Path) -> list[dict]:
+    """The annotation rows of a gold file: one per line of seeds.jsonl, one for a standoff file."""
+    if path.suffix == ".jsonl":
+        return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    return [json.loads(path.read_text(encoding="utf-8"))]
+
+
+def _write_rows(path: Path, rows: list[dict]) -> None:
+    if path.suffix == ".jsonl":
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    else:
+        path.write_text(dump_standoff(rows[0]), encoding="utf-8")
+
+
 @app.command("fill-ids")
 def fill_ids(gold_files: list[Path]) -> None:
     """Fill empty guideline ids in gold files from imr_determinations.normalise."""
     for path in gold_files:
-        if path.suffix == ".jsonl":
-            lines = path.read_text(encoding="utf-8").splitlines()
-            rows = [json.loads(line) for line in lines if line.strip()]
-        else:
-            rows = [json.loads(path.read_text(encoding="utf-8"))]
+        rows = _read_rows(path)
         filled = 0
         for row in rows:
             for rec in row.get("records", []):
@@ -180,10 +190,7 @@ def fill_ids(gold_files: list[Path]) -> None:
             errs = validate_records(row.get("records"))
             if errs:
                 _fail(f"{path}: {'; '.join(errs)}")
-        if path.suffix == ".jsonl":
-            path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-        else:
-            path.write_text(dump_standoff(rows[0]), encoding="utf-8")
+        _write_rows(path, rows)
         typer.echo(f"{path}: filled {filled} id(s)")
 
 
@@ -202,15 +209,14 @@ def fill_findings(
     finding; a letter whose items do not line up with its records is reported and left alone.
     Standoff files store the findings as offsets, seeds.jsonl as text."""
     for path in gold_files:
+        rows = _read_rows(path)
         if path.suffix == ".jsonl":
-            rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
             texts = [row["text"] for row in rows]
         else:
             try:
                 texts = [load_standoff(path, letters_dir).text]
             except (GoldError, LetterReadError) as exc:
                 _fail(f"{path}: {exc}")
-            rows = [json.loads(path.read_text(encoding="utf-8"))]
         for row, text in zip(rows, texts, strict=True):
             name = row.get("meta", {}).get("letter_id", path.name)
             per_item = rationale_findings(text, row.get("spans", []))
@@ -231,12 +237,8 @@ def fill_findings(
                     for s in found
                 ]
             typer.echo(f"{name}: findings {before} -> {sum(len(r['findings']) for r in records)}")
-        if dry_run:
-            continue
-        if path.suffix == ".jsonl":
-            path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-        else:
-            path.write_text(dump_standoff(rows[0]), encoding="utf-8")
+        if not dry_run:
+            _write_rows(path, rows)
 
 
 @app.command()

@@ -1022,7 +1022,11 @@ def truncation(text: str, views: list[ItemView]) -> tuple[str | None, int | None
     Every complete letter ends with a full sentence (the last rationale's determination), so text
     ending mid-sentence is cut off; so is a last item that has no rationale while the letter's other
     items have one. The cut item is the last non-statement item."""
-    body = CLOSING_LINES.sub("", text.rstrip())
+    body = text.rstrip()
+    # closing lines are short: look at the tail only, not the whole letter
+    closing = CLOSING_LINES.search(body, max(0, len(body) - 600))
+    if closing:
+        body = body[: closing.start()]
     if not body:
         return None, None
     cut = [k for k, v in enumerate(views) if v.kind != "statement"]

@@ -322,8 +322,14 @@ def rationale_findings(text: str, spans: list[dict[str, Any]]) -> list[list[dict
     a record's findings are the ones its decision relies on, not the case summary's), first
     occurrence of each text only. A block without a "Decision rationale:" label gives none."""
     spans = sorted(spans, key=lambda s: (s["start"], s["end"]))
+    return _block_findings(text, spans, _item_blocks(text, spans))
+
+
+def _block_findings(
+    text: str, spans: list[dict[str, Any]], blocks: list[tuple[dict[str, Any], int, int]]
+) -> list[list[dict[str, Any]]]:
     out = []
-    for _head, block_end, rationale in _item_blocks(text, spans):
+    for _head, block_end, rationale in blocks:
         seen: set[str] = set()
         found = []
         for s in spans:
@@ -341,9 +347,9 @@ def draft_records(text: str, spans: list[dict[str, Any]]) -> list[dict[str, Any]
     """Records proposed from gold spans: items from heading decisions, guidelines/pages per item block."""
     spans = sorted(spans, key=lambda s: (s["start"], s["end"]))
     partial = {it["decision"]: it for it in heading_services(text)}
-    findings_per_item = rationale_findings(text, spans)
-    records = []
     blocks = _item_blocks(text, spans)
+    findings_per_item = _block_findings(text, spans, blocks)
+    records = []
     for (h, block_end, rationale), finding_spans in zip(blocks, findings_per_item, strict=True):
         services = [s for s in spans if s["label"] == "DISPUTED_SERVICE" and s["end"] <= h["start"]]
         service = collapse_ws(text[services[-1]["start"] : services[-1]["end"]]) if services else ""

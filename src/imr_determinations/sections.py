@@ -284,29 +284,29 @@ WRAPPED_LINE_CHARS = 70
 def logical_lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Char ranges of the entries of an un-numbered list (ISSUE AT DISPUTE, a guideline block),
     lines wrapped by the PDF joined again."""
-    issues: list[list[int]] = []
+    entries: list[list[int]] = []
     pos = start
     prev = ""
     for line in text[start:end].split("\n"):
         ls, le = _strip(text, pos, pos + len(line))
         pos += len(line) + 1
         if le <= ls:
-            prev = ""  # a blank line always ends an issue
+            prev = ""  # a blank line always ends an entry
             continue
         body = text[ls:le]
         continues = (
-            issues
+            entries
             and prev
             and not ISSUE_BULLET.match(body)
             and not re.search(r"[.?!;:]$", prev)
             and (len(prev) >= WRAPPED_LINE_CHARS or not body[:1].isupper())
         )
         if continues:
-            issues[-1][1] = le
+            entries[-1][1] = le
         else:
-            issues.append([ls, le])
+            entries.append([ls, le])
         prev = body
-    return [(s, e) for s, e in issues]
+    return [(s, e) for s, e in entries]
 
 
 def segment(text: str) -> list[Section]:
