@@ -175,6 +175,18 @@ def test_notice_statements_merge_with_blocks(rules):
     assert dets[1]["guidelines"][1]["page_ranges"] == [[67, 68]]
 
 
+def test_notice_verdicts_with_lost_spaces(rules):
+    # column extraction drops spaces inside the verdict phrase: "is notmedically necessary"
+    text = re.sub(r"is not\s+medically necessary", "is notmedically necessary", NOTICE_2013)
+    text = text.replace("is medically\nnecessary and appropriate", "is medicallynecessary andappropriate")
+    assert "notmedically" in text and "medicallynecessary" in text
+    dets = rules(text)._.determinations
+    assert [(d["service"], d["decision"], d["warnings"]) for d in dets] == [
+        ("MRI of the right knee", "UPHELD", []),
+        ("Naproxen 550mg #60", "OVERTURNED", []),
+    ]
+
+
 def test_notice_article_and_adopted_reviewer_guideline(rules):
     text = NOTICE_2013.replace("request for MRI of the right knee", "request for an MRI of the right knee")
     text = text.replace(

@@ -26,6 +26,8 @@ from imr_determinations.normalise import (
         ("not considered medically necessary", "UPHELD", False),
         ("not deemed medically necessary", "UPHELD", False),
         ("certified", "OVERTURNED", True),
+        ("is notmedically necessary andappropriate", "UPHELD", False),
+        ("is medicallynecessary", "OVERTURNED", True),
     ],
 )
 def test_decision_forms(text, decision, necessary):

@@ -90,12 +90,12 @@ PARTIAL = re.compile(
     re.I | re.S,
 )
 VERDICT = re.compile(
-    r"\b(?:is|are|was|were|be|to)\s+(?P<phrase>(?:not\s+(?:be\s+)?)?medically\s+necessary(?:\s+and\s+appropriate)?)",
+    r"\b(?:is|are|was|were|be|to)\s+(?P<phrase>(?:not\s*(?:be\s+)?)?medically\s*necessary(?:\s*and\s*appropriate)?)",
     re.I,
 )
 REQUEST_FOR = re.compile(
     r"(?:has\s+determined\s+)?(?:the\s+)?requests?\s+for\s+(?P<service>.+?)\s*(?:(?:is|are|was|were)\s+"
-    r"(?:not\s+)?medically\s+necessary.*)?$",
+    r"(?:not\s*)?medically\s*necessary.*)?$",
     re.I | re.S,
 )
 REGARDING_HEAD = re.compile(

@@ -50,7 +50,7 @@ _REQUEST_CUE = re.compile(
     r"(?:\s+(?:the|a|an|one|retrospective))?\s*[\"“]?\s*$",
     re.I,
 )
-_VERDICT_AFTER = re.compile(r"[\"”]?\s*(?:is|are|was|were)\s+(?:not\s+)?medically\s+necessary", re.I)
+_VERDICT_AFTER = re.compile(r"[\"”]?\s*(?:is|are|was|were)\s+(?:not\s*)?medically\s*necessary", re.I)
 
 
 @lru_cache(maxsize=4096)

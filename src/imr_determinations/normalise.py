@@ -32,14 +32,14 @@ _DECISION_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\bnon[- ]?certif(?:ied|y|ication)\b|\bnot\s+certified\b|\bdenied\b", re.I), "UPHELD"),
     (
         re.compile(
-            r"\bnot[\s-]+(?:(?:be|been|considered|deemed|found|established\s+as)\s+){0,2}"
-            r"medically\s+(?:necessary|reasonable|appropriate)"
+            r"\bnot[\s-]*(?:(?:be|been|considered|deemed|found|established\s+as)\s+){0,2}"
+            r"medically\s*(?:necessary|reasonable|appropriate)"
             r"|\bnot\s+(?:reasonable\s+and\s+)?necessary\b|\bnot\s+indicated\b|\bunnecessary\b",
             re.I,
         ),
         "UPHELD",
     ),
-    (re.compile(r"\bmedically\s+(?:necessary|reasonable|appropriate)\b", re.I), "OVERTURNED"),
+    (re.compile(r"\bmedically\s*(?:necessary|reasonable|appropriate)\b", re.I), "OVERTURNED"),
     (re.compile(r"\b(?:is|was|are|were)\s+(?:reasonable\s+and\s+)?necessary\b", re.I), "OVERTURNED"),
     (re.compile(r"\b(?:certified|approved|authorized)\b", re.I), "OVERTURNED"),
 ]

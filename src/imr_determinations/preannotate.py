@@ -33,7 +33,7 @@ BASED_ON_RE = re.compile(
 PAGES_RE = re.compile(r"(?:Page\(s\):|pages?|pg\.|p\.)\s*(\d+(?:\s*[-,;]\s*\d+)*)")
 SECTION_RE = re.compile(r"Section\(s\):\s*(.+?)(?=\.\s*(?:Decision|MAXIMUS|Claims|$)|\.\s*\n|\.$)", re.S)
 VERDICT_RE = re.compile(
-    r"\b(?:is|are|was|were)\s+((?:not\s+)?medically\s+necessary(?:\s+(?:and|or)\s+appropriate)?)", re.I
+    r"\b(?:is|are|was|were)\s+((?:not\s*)?medically\s*necessary(?:\s*(?:and|or)\s*appropriate)?)", re.I
 )
 SUBJECT_RE = re.compile(
     r"^(?:(?:Therefore|Thus|Hence|Consequently|As such|Accordingly),?\s+)?(?:the\s+)?"

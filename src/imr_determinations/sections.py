@@ -93,7 +93,7 @@ REGARDING = re.compile(r"(?im)^[ \t]*(?:(\d{1,2})[).][ \t]*)?Regarding\s+the\s+r
 STATEMENT = re.compile(
     r"(?im)^[ \t]*(\d{1,2})[).][ \t]*(?:MAXIMUS\s+Federal\s+Services,?\s+Inc\.?\s+has\s+determined\s+)?"
     r"[^\n]{0,400}?(?:\n[^\n]{0,400}?){0,3}?"
-    r"\b(?:is|are|was|were)\s+(?:not\s+)?medically\s+necessary(?:\s+and\s+appropriate)?\s*\."
+    r"\b(?:is|are|was|were)\s+(?:not\s*)?medically\s*necessary(?:\s*and\s*appropriate)?\s*\."
 )
 # the intro sentence when a line break fell inside "set forth / below:"
 DECISIONS_INTRO_BROKEN = re.compile(

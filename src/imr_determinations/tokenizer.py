@@ -1,7 +1,7 @@
 """Tokenizer tweaks for PDF-extracted IMR letters.
 
-Column extraction glues words together ("UpheldClaims", "Pain.MAXIMUS"); splitting
-them at tokenizer level lets NER see "Upheld" as a token. The extra infix pattern is
+Column extraction glues words together ("UpheldClaims", "Pain.MAXIMUS", "is notmedically
+necessary"); splitting them at tokenizer level lets NER see "Upheld" as a token. The extra infix pattern is
 serialised with the tokenizer, so a packaged pipeline needs no code to reproduce it.
 """
 
@@ -21,6 +21,11 @@ EXTRA_INFIXES = [
     # a date glued to the next word: "11/17/2013.were"
     r"(?<=[0-9])\.(?=[a-z]{2})",
     r"(?<=[A-Za-z])[\u2022\u25cf\u25aa\u00b7](?=[A-Za-z])",
+    # the verdict phrase with its spaces lost: "is notmedically necessary andappropriate"
+    r"(?i:(?<=not)(?=medically))",
+    r"(?i:(?<=medically)(?=necessary|appropriate|reasonable))",
+    r"(?i:(?<=necessary)(?=(?:and|or)(?:appropriate)?\b))",
+    r"(?i:(?<=and)(?=appropriate))",
 ]
 
 
