@@ -187,6 +187,26 @@ def test_notice_verdicts_with_lost_spaces(rules):
     ]
 
 
+@pytest.mark.parametrize(
+    "glued",
+    [
+        # a lost line break glues the next numbered block to a page footer or to the previous sentence
+        NOTICE_2013.replace("Page 3 of 4\n2) Regarding", "Page 3 of 4 2) Regarding"),
+        NOTICE_2013.replace("\n1) Regarding", " 1) Regarding").replace("\n2) Regarding", " 2) Regarding"),
+        NOTICE_2013.replace("\n", " "),
+    ],
+    ids=["after-footer", "after-sentence", "no-line-breaks"],
+)
+def test_notice_blocks_glued_mid_line(rules, glued):
+    dets = rules(glued)._.determinations
+    assert [(d["service"], d["decision"], d["warnings"]) for d in dets] == [
+        ("MRI of the right knee", "UPHELD", []),
+        ("Naproxen 550mg #60", "OVERTURNED", []),
+    ]
+    assert [g["id"] for g in dets[1]["guidelines"]] == ["MTUS/CPMTG", "MTUS/CPMTG"]
+    assert dets[0]["rationale"].endswith("is not medically necessary and appropriate.")
+
+
 def test_notice_article_and_adopted_reviewer_guideline(rules):
     text = NOTICE_2013.replace("request for MRI of the right knee", "request for an MRI of the right knee")
     text = text.replace(

@@ -101,6 +101,7 @@ REQUEST_FOR = re.compile(
 REGARDING_HEAD = re.compile(
     r"^\s*(?:\d{1,2}[).]\s*)?Regarding\s+the\s+requests?\s+for\s+(?P<service>.+?)\s*:?\s*$", re.I | re.S
 )
+TRAILING_PAGE = re.compile(r"\s*\bPage\s+\d+\s+of\s+\d+\s*$", re.I)
 NUMBER_PREFIX = re.compile(r"^\s*\d{1,2}[).]\s*")
 REQUESTS_FOR = re.compile(r"requests?\s+for\s+", re.I)
 # a professional review's issue asked as a question: "Is the request for X medically necessary?"
@@ -267,9 +268,14 @@ class _Index:
         return self.by_label.get(label, ([], []))[1]
 
 
-def _clean_service(text: str) -> str:
+def _drop_furniture(text: str) -> str:
+    """One line of prose without page headers and footers, also one glued to its end ("... Page 3 of 4")."""
     lines = [ln for ln in text.split("\n") if not FURNITURE_LINE.match(ln)]
-    return collapse(" ".join(lines)).strip(" ,;:.\"'")
+    return TRAILING_PAGE.sub("", collapse(" ".join(lines)))
+
+
+def _clean_service(text: str) -> str:
+    return _drop_furniture(text).strip(" ,;:.\"'")
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -824,7 +830,7 @@ def _build_item(
         lab = SUBPART_LABEL.match(text, s, min(e, s + 200))
         if lab and re.search(r"[.!?]\s", text[s : lab.end()]):
             lab = None  # a sentence, not a label (a rationale cut out of a shared block)
-        rationale = collapse(text[lab.end() if lab else s : e]) or None
+        rationale = _drop_furniture(text[lab.end() if lab else s : e]) or None
     original = authorized = None
     if partial:
         original = collapse(partial.group("original"))

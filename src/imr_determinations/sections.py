@@ -89,7 +89,12 @@ PROFESSIONAL_SUBPART = re.compile(r"RELIED\s+UPON|RATIONALE\s+FOR\s+WHY", re.I)
 DECISION_MARKER = re.compile(
     r"(?:\b(?:is|are|was)\s*)?:[ \t]*(?:\n[ \t]*){0,2}(Upheld|Overturned)(?-i:(?![a-z]))", re.I
 )
-REGARDING = re.compile(r"(?im)^[ \t]*(?:(\d{1,2})[).][ \t]*)?Regarding\s+the\s+requests?\s+for\b")
+# at a line start, or numbered after a sentence or page footer that a lost line break glued to it
+# ("... at work. 1) Regarding the request for", "Page 3 of 4 2) Regarding the request for")
+REGARDING = re.compile(
+    r"(?im)(?:^[ \t]*|(?<=[.:;!?\"')\d])[ \t]+(?=\d{1,2}[).]))"
+    r"(?:(\d{1,2})[).][ \t]*)?Regarding\s+the\s+requests?\s+for\b"
+)
 STATEMENT = re.compile(
     r"(?im)^[ \t]*(\d{1,2})[).][ \t]*(?:MAXIMUS\s+Federal\s+Services,?\s+Inc\.?\s+has\s+determined\s+)?"
     r"[^\n]{0,400}?(?:\n[^\n]{0,400}?){0,3}?"
