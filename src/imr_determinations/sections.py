@@ -53,7 +53,7 @@ TOP_LEVEL_RULES: list[tuple[str, str, bool]] = [
     ("documents_reviewed", r"DOCUMENTS REVIEWED(?:[ \t]+FOR[ \t]+DETERMINATION)?[ \t]*(?::|$)", True),
     ("decisions", r"IMR ISSUES,? DECISIONS,? AND RATIONALES?\b", True),
     ("decisions", r"INDEPENDENT MEDICAL REVIEW DECISIONS? AND RATIONALES?\b", True),
-    ("decisions", r"IMR DECISION(?:\(S\)|S)? AND RATIONALE(?:\(S\)|S)?\b", True),
+    ("decisions", r"IMR DECISION(?:\(S\)|S)? AND RATIONALE(?:\(S\)|S)?(?![A-Za-z])", True),
     ("decisions", r"ISSUES?[ \t]+AT[ \t]+DISPUTE[ \t]*:", True),
 ]
 
@@ -154,6 +154,9 @@ def _compile_top_level() -> list[tuple[str, re.Pattern[str], re.Pattern[str] | N
 
 _TOP = _compile_top_level()
 GLUE_BEFORE = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.)\"'")
+# a glued heading follows one of those directly ("#90.IMR ISSUES") or a space where the line break was lost
+# ("... at work. CASE SUMMARY:"); the headings are matched in upper case, which prose does not use
+GLUE_AFTER = GLUE_BEFORE | {" ", "\t"}
 _SUB = [(label, re.compile(rx, re.I)) for label, rx in SUBPART_RULES]
 
 
@@ -189,7 +192,7 @@ def find_top_level(text: str) -> list[tuple[int, int, str]]:
             hits.extend(
                 (m.start(), m.end(), label)
                 for m in glued_rx.finditer(text)
-                if m.start() > 0 and text[m.start() - 1] in GLUE_BEFORE
+                if m.start() > 0 and text[m.start() - 1] in GLUE_AFTER
             )
     return _first_non_overlapping(hits)
 
@@ -270,6 +273,22 @@ def heading_start(text: str, lines: _Lines, anchor: int, bound: int) -> int:
             while start < anchor and text[start] in " \t\n":
                 start += 1
     return start
+
+
+SENTENCE_BREAK = re.compile(r"[.!?][\"')]?\s+(?=[A-Z])")
+VERDICT_STATEMENT = re.compile(r"\b(?:is|are|was|were)\s+(?:not\s*)?medically\s*necessary", re.I)
+
+
+def _last_statement(text: str, start: int, end: int) -> int:
+    """Start of a later-layout item statement ("X is medically necessary and appropriate.") that a lost
+    line break glued to the end of the previous rationale; ``start`` when the heading is one sentence
+    or a partial certification (several sentences by design)."""
+    head = text[start:end]
+    breaks = [m.end() for m in SENTENCE_BREAK.finditer(head.rstrip())]
+    if not breaks or PARTIAL_HINT.search(head):
+        return start
+    last = start + breaks[-1]
+    return last if VERDICT_STATEMENT.search(text, last, end) else start
 
 
 def _strip(text: str, start: int, end: int) -> tuple[int, int]:
@@ -443,7 +462,7 @@ def segment(text: str) -> list[Section]:
                 a -= 1
             if a <= bound:
                 continue
-            start = heading_start(text, lines, a - 1, bound)
+            start = _last_statement(text, heading_start(text, lines, a - 1, bound), a)
             if start < first and text[start:first].strip():
                 resolved.append((start, first, first, "cluster", ""))
         resolved.sort()
