@@ -1,4 +1,3 @@
-import random
 import re
 
 import pytest
@@ -586,24 +585,3 @@ def test_linker_drops_the_tok2vec_tensor_unless_asked(model_like):
         doc = proc(doc)
     assert doc.tensor.shape == (len(doc), 8)
 
-
-def _drop_line_breaks(text: str, seed: int, share: float) -> str:
-    rng = random.Random(seed)
-    return re.sub(r"\n", lambda m: " " if rng.random() < share else "\n", text)
-
-
-@pytest.mark.parametrize("layout", sorted(ALL_LAYOUTS))
-def test_records_survive_lost_line_breaks(rules, layout):
-    # PDF text extraction loses line breaks: headings, numbered blocks and item statements glue to
-    # the sentence before them ("... at work. CASE SUMMARY:", "... necessary. X is medically necessary")
-    text = ALL_LAYOUTS[layout]
-
-    def records(t):
-        dets = rules(t)._.determinations
-        return [(d["service"], d["decision"], [g["id"] for g in d["guidelines"]]) for d in dets]
-
-    expected = records(text)
-    assert expected and all(service and decision for service, decision, _ in expected)
-    assert records(re.sub(r"\s*\n\s*", " ", text)) == expected
-    for seed in range(5):
-        assert records(_drop_line_breaks(text, seed, 0.3)) == expected, seed

@@ -64,7 +64,7 @@ from .normalise import (
     token_overlap,
 )
 from .records import CASE_KEYS
-from .sections import FURNITURE_LINE, INTRO_LEAD, Section, logical_lines, segment
+from .sections import FURNITURE_LINE, INTRO_LEAD, Section, blank_furniture, logical_lines, segment
 
 SUBPART_LABELS = ("claims_admin_guideline", "reviewer_guideline", "rationale")
 CITED_BY = {
@@ -126,6 +126,7 @@ LEAD_INS = re.compile(
     r"|(?:Regarding\s+)?the\s+requests?\s+for\s+"
     r"|Requests?\s*(?:\(s\))?\s+under\s+consideration\s+(?:include|is|are)s?\s*:?\s*"
     r"|(?:an?|the)\s+(?=\S)"  # an article (ANNOTATION.md, section 2: "Leading words")
+    r"|(?:Page\s+\d+\s+of\s+\d+|CM\d{2}-\d{5,7}|Independent\s+Medical\s+Review)\s+"  # furniture left inline
     r")",
     re.I,
 )
@@ -324,7 +325,10 @@ def _heading_service(text: str, hs: int, he: int) -> tuple[tuple[int, int] | Non
         # text of the previous rationale glued before a ": Upheld" heading ends in its verdict
         last = _last_match(VERDICT, body)
         if last is not None:
-            after = strip_lead_in(text, hs + last.end(), body_end)
+            begin = hs + last.end()
+            while begin < body_end and text[begin] in ".!?\"') \t\n":
+                begin += 1  # the end of that verdict's sentence
+            after = strip_lead_in(text, begin, body_end)
             if after[1] > after[0]:
                 return after, "marker"
     vm = VERDICT.search(body) if m is None else None
@@ -498,6 +502,17 @@ def _words(text: str) -> set[str]:
     return {w for w in content_words(text) if w.isalpha() and len(w) > 2}
 
 
+# a new guideline citation inside one line (a lost line break ran the "RELIED UPON" lines together)
+CITATION_START = re.compile(
+    r"[.;][ \t]+(?=(?:Non-)?(?:MTUS|ACOEM|ODG|Official\s+Disability|California\s+MTUS|American\s+College)\b)"
+)
+
+
+def _citation_chunks(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    cuts = [start, *(m.end() for m in CITATION_START.finditer(text, start, end)), end]
+    return [(s, e) for s, e in zip(cuts, cuts[1:], strict=False) if e > s]
+
+
 def split_shared_blocks(text: str, views: list[ItemView]) -> None:
     """Give each issue of a professional review its own share of the blocks all issues share.
 
@@ -512,7 +527,7 @@ def split_shared_blocks(text: str, views: list[ItemView]) -> None:
     services = []
     for v in issues:
         svc, _how = _heading_service(text, *v.heading)  # type: ignore[misc]
-        services.append(text[svc[0] : svc[1]] if svc else "")
+        services.append(_clean_service(text[svc[0] : svc[1]]) if svc else "")
     own: list[list[tuple[int, int, str]]] = [[] for _ in issues]
     service_words = [_words(svc) for svc in services]
     common_service = set.intersection(*service_words) if service_words else set()
@@ -534,7 +549,7 @@ def split_shared_blocks(text: str, views: list[ItemView]) -> None:
                 own[k].append((begin, end, label))
                 begin = end
             continue
-        lines = logical_lines(text, ps, pe)
+        lines = [c for ls, le in logical_lines(text, ps, pe) for c in _citation_chunks(text, ls, le)]
         line_words = [_words(text[ls:le]) for ls, le in lines]
         common_line = set.intersection(*line_words) if len(line_words) > 1 else set()
         for (ls, le), words in zip(lines, line_words, strict=True):
@@ -1056,7 +1071,7 @@ def link(
     doc: Doc, rules_only: bool = False, sections_key: str = SECTIONS_KEY, spans_key: str = SPANS_KEY
 ) -> tuple[list[dict[str, Any]], dict[str, Any], list[str]]:
     """The determinations, case facts and warnings of one Doc (see module docstring)."""
-    text = doc.text
+    text = blank_furniture(doc.text)  # same offsets; page footers no longer cut headings and statements
     warnings: list[str] = []
     views, others = item_views(_sections_of(doc, sections_key))
     split_shared_blocks(text, views)

@@ -80,14 +80,17 @@ SUBPART_RULES: list[tuple[str, str]] = [
     ("rationale", r"Decision\s+rationale\s*:"),
     ("rationale", r"Rationale\s+for\s+the\s+Decision\s*:?"),
     ("rationale", r"RATIONALE\s+FOR\s+WHY\s+THE\s+REQUESTED\b[^:\n]{0,120}:?"),
+    # mid-line too when capitalised: a lost line break glues them to the citation before them
+    ("reviewer_guideline", r"(?-i:Guidelines?)\s*(?:\(s\))?\s+rel[i1l]ed\s+up[o0]n\s*:"),
     ("rationale", r"(?m)^[ \t]*Rationale\s*:"),
+    ("rationale", r"(?-i:\bRationale|\bRATIONALE)\s*:"),
 ]
 # sub-part labels that head a whole top-level block in the professional-review layout
 PROFESSIONAL_SUBPART = re.compile(r"RELIED\s+UPON|RATIONALE\s+FOR\s+WHY", re.I)
 
 # the decision word may sit a line or a blank line below the heading's colon (seed layout)
 DECISION_MARKER = re.compile(
-    r"(?:\b(?:is|are|was)\s*)?:[ \t]*(?:\n[ \t]*){0,2}(Upheld|Overturned)(?-i:(?![a-z]))", re.I
+    r"(?:\b(?:is|are|was)\s*)?:[ \t]*(?:\n[ \t]*){0,4}(Upheld|Overturned)(?-i:(?![a-z]))", re.I
 )
 # at a line start, or numbered after a sentence or page footer that a lost line break glued to it
 # ("... at work. 1) Regarding the request for", "Page 3 of 4 2) Regarding the request for")
@@ -123,6 +126,31 @@ FURNITURE_LINE = re.compile(
     r"|MAXIMUS\s+FEDERAL\s+SERVICES,?(?:\s+INC\.?)?|Independent\s+Medical\s+Review)[ \t]*$",
     re.I,
 )
+
+
+def blank_furniture(text: str) -> str:
+    """``text`` with each page furniture line below the letterhead, and the line break before it,
+    turned into spaces.
+
+    Same length, so every offset still holds, but a heading, statement or wrapped issue that a page
+    break cut ("is not / Page 2 of 5 / medically necessary") reads as one line again. The lines
+    above the first content line stay: there the letterhead is the header of some layouts."""
+    chars: list[str] | None = None
+    pos = 0
+    seen_content = False
+    for line in text.split("\n"):
+        end = pos + len(line)
+        if FURNITURE_LINE.match(line):
+            if seen_content:
+                if chars is None:
+                    chars = list(text)
+                chars[pos - 1 : end] = " " * (end - pos + 1)
+        elif line.strip():
+            seen_content = True
+        pos = end + 1
+    return text if chars is None else "".join(chars)
+
+
 PARTIAL_HINT = re.compile(
     r"remaining\s+IMR\s+eligible|leaving\s+the\s+original\s+request|original\s+request\s*,", re.I
 )
@@ -141,9 +169,31 @@ class Section:
     children: list[Section] = field(default_factory=list)
 
 
+def _flexible_spaces(rx: str) -> str:
+    """A literal space of a heading pattern (outside character classes) matches any run of blanks:
+    PDF text spaces words unevenly ("CASE  SUMMARY:")."""
+    out: list[str] = []
+    in_class = escaped = False
+    for ch in rx:
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == "[" and not in_class:
+            in_class = True
+        elif ch == "]" and in_class:
+            in_class = False
+        elif ch == " " and not in_class:
+            out.append(r"[ \t]+")
+            continue
+        out.append(ch)
+    return "".join(out)
+
+
 def _compile_top_level() -> list[tuple[str, re.Pattern[str], re.Pattern[str] | None]]:
     out = []
     for label, rx, glue in TOP_LEVEL_RULES:
+        rx = _flexible_spaces(rx)
         line = re.compile(r"(?im)^[ \t]*" + rx)
         # no look-behind in the pattern: a literal upper-case start lets the regex engine skip ahead
         # (5x faster); the character before is checked by find_top_level (GLUE_BEFORE)
@@ -194,7 +244,9 @@ def find_top_level(text: str) -> list[tuple[int, int, str]]:
                 for m in glued_rx.finditer(text)
                 if m.start() > 0 and text[m.start() - 1] in GLUE_AFTER
             )
-    return _first_non_overlapping(hits)
+    tops = _first_non_overlapping(hits)
+    # the letterhead repeated on later pages is page furniture, not a new section
+    return [h for k, h in enumerate(tops) if k == 0 or h[2] != "header"]
 
 
 def _first_non_overlapping(hits: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -254,9 +306,14 @@ def heading_start(text: str, lines: _Lines, anchor: int, bound: int) -> int:
     intros = [m.end() for m in INTRO_LEAD.finditer(text, start, anchor)]
     if intros:
         start = intros[-1]
-    # skip furniture / blank lines at the top of the heading
+    # skip furniture / blank lines at the top of the heading, also furniture a lost line break left inline
     while start < anchor and (text[start] in " \t\n"):
         start += 1
+    inline = INLINE_FURNITURE.match(text, start, anchor)
+    if inline and inline.end() < anchor:
+        start = inline.end()
+        while start < anchor and (text[start] in " \t\n"):
+            start += 1
     head = text[start:anchor]
     if PARTIAL_HINT.search(head) and not ORIGINAL_REQUEST.search(head):
         window_start = max(bound, anchor - MAX_HEADING_CHARS)
@@ -277,6 +334,15 @@ def heading_start(text: str, lines: _Lines, anchor: int, bound: int) -> int:
 
 SENTENCE_BREAK = re.compile(r"[.!?][\"')]?\s+(?=[A-Z])")
 VERDICT_STATEMENT = re.compile(r"\b(?:is|are|was|were)\s+(?:not\s*)?medically\s*necessary", re.I)
+
+
+QUESTION_BREAK = re.compile(r"\?[ \t]+(?=(?:\d{1,2}[.)][ \t]+)?(?:Is|Was|Are|Were)\s)")
+# page furniture glued after a decision marker by a lost line break ("Upheld Page 1 of 2 CM13-0012345")
+INLINE_FURNITURE = re.compile(
+    r"(?:\s*(?:Page\s+\d+\s+of\s+\d+|CM\d{2}-\d{5,7}|MAXIMUS\s+FEDERAL\s+SERVICES,?(?:\s+INC\.?)?"
+    r"|Independent\s+Medical\s+Review))+",
+    re.I,
+)
 
 
 def _last_statement(text: str, start: int, end: int) -> int:
@@ -305,19 +371,44 @@ ISSUE_BULLET = re.compile(r"[ \t]*(?:[\u2022\u25cf\u25aa\u2023\u2043*\-]|[a-z][.
 WRAPPED_LINE_CHARS = 70
 
 
+def _blank_gaps(lines: list[str]) -> list[int]:
+    """Number of blank lines between each two consecutive content lines."""
+    gaps: list[int] = []
+    run = -1  # -1 until the first content line
+    for line in lines:
+        if line.strip():
+            if run >= 0:
+                gaps.append(run)
+            run = 0
+        elif run >= 0:
+            run += 1
+    return gaps
+
+
 def logical_lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Char ranges of the entries of an un-numbered list (ISSUE AT DISPUTE, a guideline block),
     lines wrapped by the PDF joined again."""
     entries: list[list[int]] = []
     pos = start
     prev = ""
-    for line in text[start:end].split("\n"):
+    raw = text[start:end].split("\n")
+    # letters extracted with a blank line after every line (the seed layout's noise) end an entry
+    # only at two blank lines; otherwise one blank line ends it
+    gaps = _blank_gaps(raw)
+    blanks_to_end = 2 if gaps and sum(1 for g in gaps if g == 1) >= 0.8 * len(gaps) else 1
+    blanks = 0
+    for line in raw:
         ls, le = _strip(text, pos, pos + len(line))
         pos += len(line) + 1
         if le <= ls:
-            prev = ""  # a blank line always ends an entry
+            blanks += 1
+            if blanks >= blanks_to_end:
+                prev = ""
             continue
         body = text[ls:le]
+        if FURNITURE_LINE.match(body):
+            continue  # a page footer inside a wrapped entry neither ends nor joins it
+        blanks = 0
         continues = (
             entries
             and prev
@@ -337,6 +428,7 @@ def segment(text: str) -> list[Section]:
     """All sections of a letter as char-offset ``Section`` objects (top level and items with children)."""
     if not text.strip():
         return []
+    text = blank_furniture(text)
     n = len(text)
     lines = _Lines(text)
     tops = find_top_level(text)
@@ -366,8 +458,13 @@ def segment(text: str) -> list[Section]:
                     s, e = _strip(text, s, e)
                     items.append(Section(s, e, "item", "issue", m.group(1)))
             else:
-                for s, e in logical_lines(text, body_s, body_e):
-                    items.append(Section(s, e, "item", "issue"))
+                for ls, le in logical_lines(text, body_s, body_e):
+                    # questions a lost line break ran together: "... necessary? Is the request for ..."
+                    cuts = [ls, *(m.end() for m in QUESTION_BREAK.finditer(text, ls, le)), le]
+                    for s, e in zip(cuts, cuts[1:], strict=False):
+                        s, e = _strip(text, s, e)
+                        if e > s:
+                            items.append(Section(s, e, "item", "issue"))
     else:
         regions = []
         for ds, de in dec_heads:
@@ -380,7 +477,9 @@ def segment(text: str) -> list[Section]:
         anchors: list[tuple[int, int, str, str]] = []  # (heading_start, heading_end, kind, number)
         for m in DECISION_MARKER.finditer(text, search_from):
             # a heading marker ends its line or runs into a sub-part label
-            after = _after_furniture(text, m.end())[:60]
+            after = _after_furniture(text, m.end())
+            inline = INLINE_FURNITURE.match(after)
+            after = after[inline.end() if inline else 0 :][:60]
             if after.strip() and not any(rx.match(after.lstrip()) for _, rx in _SUB):
                 continue
             anchors.append((m.start(), m.end(), "heading", ""))
