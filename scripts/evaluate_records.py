@@ -34,6 +34,7 @@ from typing import Any
 
 import typer
 
+from imr_determinations.extraction_noise import OFFSET_KEEPING_NOISE, add_noise
 from imr_determinations.normalise import (
     collapse,
     normalise_guideline,
@@ -582,6 +583,7 @@ def _cell(r: dict[str, Any], key: str, denom: str | None) -> str:
 
 
 LAYOUT_PREFIX = "heldout:"
+NOISE_PREFIX = "noise:"
 LAYOUT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("letters", "letters"),
     ("items gold / pred", "items_gold"),
@@ -621,9 +623,60 @@ def layout_table(results: dict[str, dict[str, dict[str, Any]]]) -> str:
     return "\n".join(lines)
 
 
+def with_noise(datasets: dict[str, list[EvalLetter]], kinds: list[str]) -> dict[str, list[EvalLetter]]:
+    """Noisy copies of each data set ("noise:<kind>:<data set>"), offsets kept so the gold holds."""
+    out: dict[str, list[EvalLetter]] = {}
+    for kind in kinds:
+        for name, letters in datasets.items():
+            out[f"{NOISE_PREFIX}{kind}:{name}"] = [
+                EvalLetter(
+                    f"{lt.letter_id}#{kind}",
+                    add_noise(lt.text, kind, lt.letter_id),
+                    lt.records,
+                    lt.kind,
+                    lt.split,
+                    lt.layout,
+                )
+                for lt in letters
+            ]
+    return out
+
+
+NOISE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("item F1", "item_f1"),
+    ("decision acc.", "decision_accuracy"),
+    ("guideline-id P", "guideline_id_precision"),
+    ("guideline-id R", "guideline_id_recall"),
+    ("page-range acc.", "page_range_accuracy"),
+    ("finding R", "finding_recall"),
+)
+
+
+def noise_table(results: dict[str, dict[str, dict[str, Any]]], bases: list[str], kinds: list[str]) -> str:
+    """Rows = system x data set x noise (first the clean letters): what extraction noise costs."""
+    lines = [
+        "| system | data set | noise | " + " | ".join(label for label, _ in NOISE_COLUMNS) + " |",
+        "|---|---|---|" + "---|" * len(NOISE_COLUMNS),
+    ]
+    for system, per in results.items():
+        for base in bases:
+            for kind in ["none", *kinds]:
+                r = per.get(base if kind == "none" else f"{NOISE_PREFIX}{kind}:{base}")
+                if r is None:
+                    continue
+                cells = [_cell(r, key, None) for _, key in NOISE_COLUMNS]
+                lines.append(f"| {system} | {base} | {kind} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def markdown_table(results: dict[str, dict[str, dict[str, Any]]]) -> str:
-    """Rows = metrics, columns = system / data set (the per-layout sets are in ``layout_table``)."""
-    cols = [(s, d) for s, per in results.items() for d in per if not d.startswith(LAYOUT_PREFIX)]
+    """Rows = metrics, columns = system / data set (the per-layout and noisy sets have their own tables)."""
+    cols = [
+        (s, d)
+        for s, per in results.items()
+        for d in per
+        if not d.startswith(LAYOUT_PREFIX) and not d.startswith(NOISE_PREFIX)
+    ]
     lines = [
         "| metric | " + " | ".join(f"{s} / {d}" for s, d in cols) + " |",
         "|---|" + "---|" * len(cols),
@@ -656,11 +709,20 @@ def main(
     self_check_dir: Path = typer.Option(None, help="'Decision rationale:' count check on a folder"),
     match_threshold: float = typer.Option(0.5, help="service/finding token overlap that makes two one"),
     show_problems: bool = typer.Option(False, help="print the per-letter errors"),
+    noise: str = typer.Option(
+        "",
+        help="comma list of extraction noise to score noisy copies of the gold and held-out letters with: "
+        + ", ".join(OFFSET_KEEPING_NOISE),
+    ),
 ) -> None:
     try:
         wanted = parse_splits(splits)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
+    kinds = [k.strip() for k in noise.split(",") if k.strip()]
+    unknown = [k for k in kinds if k not in OFFSET_KEEPING_NOISE]
+    if unknown:
+        raise typer.BadParameter(f"--noise: unknown {unknown}; known: {', '.join(OFFSET_KEEPING_NOISE)}")
     systems: dict[str, Any] = {}
     added: list[str] = []
     if model is not None:
@@ -689,6 +751,8 @@ def main(
     if not datasets:
         typer.echo(f"no letters to score (gold under {gold_dir}, --heldout-n {heldout_n})", err=True)
         raise typer.Exit(1)
+    noise_bases = [d for d in datasets if d.startswith("gold:") or d == "heldout"]
+    datasets.update(with_noise({d: datasets[d] for d in noise_bases}, kinds))
 
     results: dict[str, dict[str, dict[str, Any]]] = {}
     errors: dict[str, dict[str, list[dict[str, Any]]]] = {}
@@ -699,6 +763,7 @@ def main(
         timing[name] = round(time.perf_counter() - t0, 2)
     table = markdown_table(results)
     layouts = layout_table(results)
+    noisy = noise_table(results, noise_bases, kinds) if kinds else ""
     out: dict[str, Any] = {
         "systems": {
             n: (
@@ -716,6 +781,8 @@ def main(
         "results": results,
         "table": table,
         "layout_table": layouts,
+        "noise": kinds,
+        "noise_table": noisy,
         "errors": errors,
         "seconds": timing,
         "notes": "record findings are the CLINICAL_FINDING spans of each item's rationale (ANNOTATION.md 8)",
@@ -728,6 +795,8 @@ def main(
     typer.echo(table)
     if heldout_n > 0:
         typer.echo("\nheld-out synthetic letters per layout:\n" + layouts)
+    if kinds:
+        typer.echo("\nthe same letters with extraction noise (offsets kept, same gold):\n" + noisy)
     typer.echo("seconds: " + ", ".join(f"{k} {v}" for k, v in timing.items()))
     if show_problems:
         for line in format_errors(errors):

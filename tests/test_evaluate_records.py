@@ -346,6 +346,26 @@ def test_baseline_scores_generated_letters_end_to_end(er, generated):
     assert errors == {}  # synthetic letters carry no per-letter error list
 
 
+def test_noisy_copies_keep_the_gold_and_get_their_own_rows(er, generated):
+    letters = [
+        er.EvalLetter(m["id"], t, er.synthetic_gold_records(t, s, m), "synthetic", "heldout")
+        for t, s, m in generated.values()
+    ]
+    noisy = er.with_noise({"heldout": letters}, ["no-line-breaks"])
+    assert list(noisy) == ["noise:no-line-breaks:heldout"]
+    copies = noisy["noise:no-line-breaks:heldout"]
+    assert [c.letter_id for c in copies] == [f"{lt.letter_id}#no-line-breaks" for lt in letters]
+    for copy, letter in zip(copies, letters, strict=True):
+        assert "\n" not in copy.text and len(copy.text) == len(letter.text)
+        assert copy.records is letter.records
+    results, _ = er.evaluate_system(er.baseline_pipeline(), {"heldout": letters, **noisy}, 0.5)
+    table = er.noise_table({"baseline": results}, ["heldout"], ["no-line-breaks"])
+    assert "| baseline | heldout | none |" in table and "| baseline | heldout | no-line-breaks |" in table
+    # the flattened letters still give every item (the section rules do not need line breaks)
+    assert results["noise:no-line-breaks:heldout"]["item_recall"] == results["heldout"]["item_recall"]
+    assert "noise:" not in er.markdown_table({"baseline": results})
+
+
 # ---------------------------------------------------------------- self-check
 class _StubNlp:
     """One determination per Doc, whatever the text: enough to exercise the count check."""

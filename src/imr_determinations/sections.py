@@ -99,7 +99,8 @@ REGARDING = re.compile(
     r"(?:(\d{1,2})[).][ \t]*)?Regarding\s+the\s+requests?\s+for\b"
 )
 STATEMENT = re.compile(
-    r"(?im)^[ \t]*(\d{1,2})[).][ \t]*(?:MAXIMUS\s+Federal\s+Services,?\s+Inc\.?\s+has\s+determined\s+)?"
+    r"(?im)(?:^[ \t]*|(?<=[.:;!?\"')])[ \t]+(?=\d{1,2}[).]))(\d{1,2})[).][ \t]*"
+    r"(?:MAXIMUS\s+Federal\s+Services,?\s+Inc\.?\s+has\s+determined\s+)?"
     r"[^\n]{0,400}?(?:\n[^\n]{0,400}?){0,3}?"
     r"\b(?:is|are|was|were)\s+(?:not\s*)?medically\s*necessary(?:\s*and\s*appropriate)?\s*\."
 )
@@ -155,6 +156,7 @@ PARTIAL_HINT = re.compile(
     r"remaining\s+IMR\s+eligible|leaving\s+the\s+original\s+request|original\s+request\s*,", re.I
 )
 ORIGINAL_REQUEST = re.compile(r"was\s+the\s+original\s+request", re.I)
+SENTENCE_BREAK = re.compile(r"[.!?][\"')]?\s+(?=[A-Z])")
 _TERMINAL = re.compile(r"[.!?][\"')\]]?[ \t]*$")
 MAX_HEADING_CHARS = 900
 
@@ -302,6 +304,13 @@ def heading_start(text: str, lines: _Lines, anchor: int, bound: int) -> int:
         if _TERMINAL.search(text[s:e]) or anchor - s > MAX_HEADING_CHARS:
             break
         i, start = j, s
+    # a lost line break glued the heading to the rationale before it: it begins after that rationale's
+    # last sentence (not so a partial certification: its heading is several sentences, found below)
+    head = text[start:anchor]
+    if not PARTIAL_HINT.search(head) and not ORIGINAL_REQUEST.search(head):
+        breaks = [m.end() for m in SENTENCE_BREAK.finditer(text, start, anchor)]
+        if breaks:
+            start = breaks[-1]
     # the decisions intro sentence is never part of a heading (letters whose section headings are lost)
     intros = [m.end() for m in INTRO_LEAD.finditer(text, start, anchor)]
     if intros:
@@ -332,7 +341,6 @@ def heading_start(text: str, lines: _Lines, anchor: int, bound: int) -> int:
     return start
 
 
-SENTENCE_BREAK = re.compile(r"[.!?][\"')]?\s+(?=[A-Z])")
 VERDICT_STATEMENT = re.compile(r"\b(?:is|are|was|were)\s+(?:not\s*)?medically\s*necessary", re.I)
 
 
@@ -343,6 +351,23 @@ INLINE_FURNITURE = re.compile(
     r"|Independent\s+Medical\s+Review))+",
     re.I,
 )
+
+
+NUMBER_MARK = re.compile(r"(?m)(?:^[ \t]*|(?<=\s))(\d{1,2})[.)][ \t]+(?=\S)")
+
+
+def _numbered_entries(body: str) -> list[re.Match[str]]:
+    """The numbers of a numbered list: 1, 2, 3 ... in order, the first at a line start; the others may
+    follow the previous entry on its line when a lost line break ran the list together."""
+    out: list[re.Match[str]] = []
+    for m in NUMBER_MARK.finditer(body):
+        at_line_start = not body[body.rfind("\n", 0, m.start()) + 1 : m.start()].strip()
+        if not out:
+            if at_line_start:
+                out.append(m)
+        elif int(m.group(1)) == int(out[-1].group(1)) + 1:
+            out.append(m)
+    return out
 
 
 def _last_statement(text: str, start: int, end: int) -> int:
@@ -450,7 +475,7 @@ def segment(text: str) -> list[Section]:
                 continue
             end = min([next_other(de), *(s for s, _, _ in subs if s > de)])
             body_s, body_e = _strip(text, de, end)
-            numbered = list(re.finditer(r"(?m)^[ \t]*(\d{1,2})[.)][ \t]+", text[body_s:body_e]))
+            numbered = _numbered_entries(text[body_s:body_e])
             if numbered:
                 for k, m in enumerate(numbered):
                     s = body_s + m.start()
@@ -499,6 +524,8 @@ def segment(text: str) -> list[Section]:
                 # block like an item heading; the 2013 notice lists its statements before the blocks
                 after = _after_furniture(text, m.end()).lstrip()
                 heads_block = any(rx.match(after) for _, rx in _SUB)
+                if not heads_block and text[text.rfind("\n", 0, s) + 1 : s].strip():
+                    continue  # mid-line (a lost line break) only where guideline/rationale labels follow
                 anchors.append((s, m.end(), "statement_block" if heads_block else "statement", m.group(1)))
         anchors.sort()
         # heading starts for decision-marker anchors
