@@ -44,7 +44,8 @@ def _page_furniture(text: str, rng: random.Random) -> str:
 
 
 def _upper_case_decisions(text: str, rng: random.Random) -> str:
-    return re.sub(r"\b(Upheld|Overturned)\b", lambda m: m.group(1).upper(), text)
+    # also where a lost line break glued the next label on: "UpheldClaims" -> "UPHELDClaims"
+    return re.sub(r"\b(Upheld|Overturned)(?![a-z])", lambda m: m.group(1).upper(), text)
 
 
 def _uneven_heading_spaces(text: str, rng: random.Random) -> str:

@@ -12,6 +12,8 @@ def nlp():
     ("text", "tokens"),
     [
         ("UpheldClaims", ["Upheld", "Claims"]),
+        ("UPHELDClaims", ["UPHELD", "Claims"]),
+        ("MTUSChronic", ["MTUS", "Chronic"]),
         ("Pain.MAXIMUS", ["Pain", ".", "MAXIMUS"]),
         # the verdict phrase with the spaces column extraction dropped
         ("is notmedically necessary", ["is", "not", "medically", "necessary"]),
@@ -24,7 +26,9 @@ def test_glued_words_are_split(nlp, text, tokens):
     assert [t.text for t in nlp(text)] == tokens
 
 
-@pytest.mark.parametrize("word", ["inappropriate", "nothing", "notably", "unnecessary", "necessarily"])
+@pytest.mark.parametrize(
+    "word", ["inappropriate", "nothing", "notably", "unnecessary", "necessarily", "MRIs", "NSAIDs", "ACOEM"]
+)
 def test_ordinary_words_stay_whole(nlp, word):
     assert [t.text for t in nlp(word)] == [word]
 

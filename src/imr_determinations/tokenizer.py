@@ -14,9 +14,11 @@ from spacy.lang.tokenizer_exceptions import emoticons
 from spacy.language import Language
 from spacy.util import compile_infix_regex, registry
 
-# lower-case run followed by a capitalised word: "UpheldClaims" -> "Upheld" "Claims"
+# lower-case run followed by a capitalised word: "UpheldClaims" -> "Upheld" "Claims"; the same after an
+# upper-case word: "UPHELDClaims", "MTUSChronic"
 EXTRA_INFIXES = [
     r"(?<=[a-z]{3})(?=[A-Z][a-z]{2})",
+    r"(?<=[A-Z]{3})(?=[A-Z][a-z]{2})",
     r"(?<=[a-z0-9])\.(?=[A-Z][A-Za-z])",
     # a date glued to the next word: "11/17/2013.were"
     r"(?<=[0-9])\.(?=[a-z]{2})",
