@@ -207,6 +207,18 @@ def test_notice_blocks_glued_mid_line(rules, glued):
     assert dets[0]["rationale"].endswith("is not medically necessary and appropriate.")
 
 
+def test_notice_dates_from_its_first_sentence(rules):
+    text = NOTICE_2013.replace(
+        "INDEPENDENT MEDICAL REVIEW DECISION AND RATIONALE\n",
+        "INDEPENDENT MEDICAL REVIEW DECISION AND RATIONALE\nAn application for Independent Medical Review"
+        " was filed on 8/1/2013 disputing the\nUtilization Review Denial dated July 22, 2013. A decision has"
+        " been made.\n",
+    ).replace("Application Received: 8/1/2013\n", "")
+    case = rules(text)._.case
+    assert (case["ur_denial_date"], case["application_received"]) == ("2013-07-22", "2013-08-01")
+    assert case["decision_date"] == "2013-10-15"
+
+
 def test_notice_article_and_adopted_reviewer_guideline(rules):
     text = NOTICE_2013.replace("request for MRI of the right knee", "request for an MRI of the right knee")
     text = text.replace(

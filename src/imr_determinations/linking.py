@@ -182,6 +182,19 @@ HEADER_DATES = {
     ),
     "application_received": re.compile(r"Application\s+Received\s*:\s*(" + DATE_PATTERN + ")", re.I),
 }
+# the 2013 notice states them in its first sentence instead: "An application for Independent Medical Review
+# was filed on 9/6/2013 disputing the Utilization Review Denial dated 8/30/2013."
+NOTICE_DATES = {
+    "ur_denial_date": re.compile(
+        r"disputing\s+the\s+Utilization\s+Review\s+(?:Denial|Decision|Determination)\s+dated\s+"
+        r"(" + DATE_PATTERN + ")",
+        re.I,
+    ),
+    "application_received": re.compile(
+        r"application\s+for\s+Independent\s+Medical\s+Review\s+was\s+filed\s+on\s+(" + DATE_PATTERN + ")",
+        re.I,
+    ),
+}
 PRIORITY = re.compile(r"Priority\s*:\s*([A-Za-z]+)", re.I)
 AGE_SEX = re.compile(
     r"\b(\d{1,3})[\s-]+years?[\s-]+old\b(?:[\s,]+(?:[A-Za-z-]+\s+){0,2}?"
@@ -1003,6 +1016,10 @@ def case_facts(text: str, others: list[Section], idx: _Index, item_rationales: l
         case["case_number"] = m.group(1).upper()
     for key, rx in HEADER_DATES.items():
         dm = rx.search(header)
+        if dm:
+            case[key] = normalise_date(dm.group(1))
+    for key, rx in NOTICE_DATES.items():
+        dm = rx.search(text, 0, 6000) if case[key] is None else None
         if dm:
             case[key] = normalise_date(dm.group(1))
     pm = PRIORITY.search(header)
