@@ -1,7 +1,15 @@
 import re
 
 import pytest
-from layouts import ALL_LAYOUTS, LATER_LAYOUT, LAYOUT_2016, NOTICE_2013, PROFESSIONAL_TWO_ISSUES, SEED_LAYOUT
+from layouts import (
+    ALL_LAYOUTS,
+    LATER_LAYOUT,
+    LAYOUT_2016,
+    NOTICE_2013,
+    PROFESSIONAL_LAYOUT,
+    PROFESSIONAL_TWO_ISSUES,
+    SEED_LAYOUT,
+)
 from spacy.tokens import Span
 
 from imr_determinations.linking import strip_lead_in
@@ -205,6 +213,20 @@ def test_notice_blocks_glued_mid_line(rules, glued):
     ]
     assert [g["id"] for g in dets[1]["guidelines"]] == ["MTUS/CPMTG", "MTUS/CPMTG"]
     assert dets[0]["rationale"].endswith("is not medically necessary and appropriate.")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The reviewer is Board Certified in Anesthesiology and is licensed to practice in California.",
+        "The reviewer is Board Certified in Anesthesiology and is licensed in California.",
+        "The reviewer is Board Certified in Anesthesiology and is licensed in the State of California.",
+    ],
+)
+def test_reviewer_licensure_forms(rules, sentence):
+    text = PROFESSIONAL_LAYOUT.replace("Board Certified in Physical Medicine and Rehabilitation.", sentence)
+    case = rules(text)._.case
+    assert (case["reviewer_specialty"], case["reviewer_licensure"]) == ("Anesthesiology", "California")
 
 
 def test_notice_dates_from_its_first_sentence(rules):

@@ -228,7 +228,7 @@ SPECIALTY = [
 ]
 LICENSURE = [
     re.compile(r"State\s*\(s\)\s+of\s+Licensure\s*:\s*([^\n]+)", re.I),
-    re.compile(r"licensed\s+to\s+practice\s+in\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)"),
+    re.compile(r"licensed\s+(?:to\s+practice\s+)?in\s+(?:the\s+State\s+of\s+)?([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)"),
     re.compile(r"Licensure\s*:\s*([^\n]+)", re.I),
 ]
 
