@@ -157,6 +157,16 @@ PARTIAL_HINT = re.compile(
 )
 ORIGINAL_REQUEST = re.compile(r"was\s+the\s+original\s+request", re.I)
 SENTENCE_BREAK = re.compile(r"[.!?][\"')]?\s+(?=[A-Z])")
+VERDICT_STATEMENT = re.compile(r"\b(?:is|are|was|were)\s+(?:not\s*)?medically\s*necessary", re.I)
+# what a lost line break runs together: questions ("... necessary? Is the request for ..."), list numbers
+# ("... #60 2. Physical therapy ..."), page furniture after a decision ("Upheld Page 1 of 2 CM13-0012345")
+QUESTION_BREAK = re.compile(r"\?[ \t]+(?=(?:\d{1,2}[.)][ \t]+)?(?:Is|Was|Are|Were)\s)")
+NUMBER_MARK = re.compile(r"(?m)(?:^[ \t]*|(?<=\s))(\d{1,2})[.)][ \t]+(?=\S)")
+INLINE_FURNITURE = re.compile(
+    r"(?:\s*(?:Page\s+\d+\s+of\s+\d+|CM\d{2}-\d{5,7}|MAXIMUS\s+FEDERAL\s+SERVICES,?(?:\s+INC\.?)?"
+    r"|Independent\s+Medical\s+Review))+",
+    re.I,
+)
 _TERMINAL = re.compile(r"[.!?][\"')\]]?[ \t]*$")
 MAX_HEADING_CHARS = 900
 
@@ -341,21 +351,6 @@ def heading_start(text: str, lines: _Lines, anchor: int, bound: int) -> int:
     return start
 
 
-VERDICT_STATEMENT = re.compile(r"\b(?:is|are|was|were)\s+(?:not\s*)?medically\s*necessary", re.I)
-
-
-QUESTION_BREAK = re.compile(r"\?[ \t]+(?=(?:\d{1,2}[.)][ \t]+)?(?:Is|Was|Are|Were)\s)")
-# page furniture glued after a decision marker by a lost line break ("Upheld Page 1 of 2 CM13-0012345")
-INLINE_FURNITURE = re.compile(
-    r"(?:\s*(?:Page\s+\d+\s+of\s+\d+|CM\d{2}-\d{5,7}|MAXIMUS\s+FEDERAL\s+SERVICES,?(?:\s+INC\.?)?"
-    r"|Independent\s+Medical\s+Review))+",
-    re.I,
-)
-
-
-NUMBER_MARK = re.compile(r"(?m)(?:^[ \t]*|(?<=\s))(\d{1,2})[.)][ \t]+(?=\S)")
-
-
 def _numbered_entries(body: str) -> list[re.Match[str]]:
     """The numbers of a numbered list: 1, 2, 3 ... in order, the first at a line start; the others may
     follow the previous entry on its line when a lost line break ran the list together."""
@@ -431,8 +426,6 @@ def logical_lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
                 prev = ""
             continue
         body = text[ls:le]
-        if FURNITURE_LINE.match(body):
-            continue  # a page footer inside a wrapped entry neither ends nor joins it
         blanks = 0
         continues = (
             entries
