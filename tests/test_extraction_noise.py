@@ -32,5 +32,5 @@ def test_lost_line_breaks_drops_some_breaks_by_seed():
 
 
 def test_upper_case_decisions_only_touches_decision_words():
-    noisy = upper_case_decisions("Upheld; Overturned; upheld by", random.Random(0))
-    assert noisy == "UPHELD; OVERTURNED; upheld by"
+    noisy = upper_case_decisions("Upheld; Overturned; upheld by; UpheldClaims", random.Random(0))
+    assert noisy == "UPHELD; OVERTURNED; upheld by; UPHELDClaims"

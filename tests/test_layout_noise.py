@@ -13,6 +13,8 @@ import layouts
 import pytest
 from test_linking import _pipeline
 
+from imr_determinations.extraction_noise import lost_line_breaks, upper_case_decisions
+
 FIXTURES = {name: text for name, text in vars(layouts).items() if name.isupper() and isinstance(text, str)}
 FURNITURE = [
     "Page 2 of 5",
@@ -24,10 +26,6 @@ FURNITURE = [
 
 def _flatten(text: str, rng: random.Random) -> str:
     return re.sub(r"\s*\n\s*", " ", text)
-
-
-def _drop_line_breaks(text: str, rng: random.Random) -> str:
-    return re.sub(r"\n", lambda m: " " if rng.random() < 0.3 else "\n", text)
 
 
 def _blank_line_after_every_line(text: str, rng: random.Random) -> str:
@@ -43,11 +41,6 @@ def _page_furniture(text: str, rng: random.Random) -> str:
     return "\n".join(out)
 
 
-def _upper_case_decisions(text: str, rng: random.Random) -> str:
-    # also where a lost line break glued the next label on: "UpheldClaims" -> "UPHELDClaims"
-    return re.sub(r"\b(Upheld|Overturned)(?![a-z])", lambda m: m.group(1).upper(), text)
-
-
 def _uneven_heading_spaces(text: str, rng: random.Random) -> str:
     return re.sub(r"(?<=[A-Z,]) (?=[A-Z])", "  ", text)
 
@@ -58,10 +51,10 @@ def _tabs_after_labels(text: str, rng: random.Random) -> str:
 
 NOISE: dict[str, Callable[[str, random.Random], str]] = {
     "flattened": _flatten,
-    "line breaks lost": _drop_line_breaks,
+    "line breaks lost": lost_line_breaks,
     "blank line after every line": _blank_line_after_every_line,
     "page furniture": _page_furniture,
-    "upper-case decisions": _upper_case_decisions,
+    "upper-case decisions": upper_case_decisions,
     "uneven heading spaces": _uneven_heading_spaces,
     "tabs after labels": _tabs_after_labels,
 }

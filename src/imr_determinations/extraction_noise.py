@@ -12,7 +12,8 @@ import random
 import re
 from collections.abc import Callable
 
-_DECISION_WORD = re.compile(r"\b(Upheld|Overturned)\b")
+# also where a lost line break glued the next label on: "UpheldClaims" -> "UPHELDClaims"
+_DECISION_WORD = re.compile(r"\b(Upheld|Overturned)(?![a-z])")
 
 
 def lost_line_breaks(text: str, rng: random.Random, share: float = 0.3) -> str:

@@ -53,6 +53,7 @@ from .mentions import (
 )
 from .normalise import (
     DATE_PATTERN,
+    VERDICT_PHRASE,
     collapse,
     guideline_section,
     normalise_date,
@@ -64,7 +65,7 @@ from .normalise import (
     token_overlap,
 )
 from .records import CASE_KEYS
-from .sections import FURNITURE_LINE, INTRO_LEAD, Section, blank_furniture, logical_lines, segment
+from .sections import FURNITURE, INTRO_LEAD, Section, blank_furniture, logical_lines, segment
 
 SUBPART_LABELS = ("claims_admin_guideline", "reviewer_guideline", "rationale")
 CITED_BY = {
@@ -95,13 +96,14 @@ VERDICT = re.compile(
 )
 REQUEST_FOR = re.compile(
     r"(?:has\s+determined\s+)?(?:the\s+)?requests?\s+for\s+(?P<service>.+?)\s*(?:(?:is|are|was|were)\s+"
-    r"(?:not\s*)?medically\s*necessary.*)?$",
+    + VERDICT_PHRASE
+    + r".*)?$",
     re.I | re.S,
 )
 REGARDING_HEAD = re.compile(
     r"^\s*(?:\d{1,2}[).]\s*)?Regarding\s+the\s+requests?\s+for\s+(?P<service>.+?)\s*:?\s*$", re.I | re.S
 )
-TRAILING_PAGE = re.compile(r"\s*\bPage\s+\d+\s+of\s+\d+\s*$", re.I)
+TRAILING_FURNITURE = re.compile(r"(?:\s*(?:" + FURNITURE + r"))+\s*$", re.I)
 NUMBER_PREFIX = re.compile(r"^\s*\d{1,2}[).]\s*")
 REQUESTS_FOR = re.compile(r"requests?\s+for\s+", re.I)
 # a professional review's issue asked as a question: "Is the request for X medically necessary?"
@@ -126,7 +128,7 @@ LEAD_INS = re.compile(
     r"|(?:Regarding\s+)?the\s+requests?\s+for\s+"
     r"|Requests?\s*(?:\(s\))?\s+under\s+consideration\s+(?:include|is|are)s?\s*:?\s*"
     r"|(?:an?|the)\s+(?=\S)"  # an article (ANNOTATION.md, section 2: "Leading words")
-    r"|(?:Page\s+\d+\s+of\s+\d+|CM\d{2}-\d{5,7}|Independent\s+Medical\s+Review)\s+"  # furniture left inline
+    r"|(?:" + FURNITURE + r")\s+"  # page furniture a lost line break left inline
     r")",
     re.I,
 )
@@ -283,9 +285,9 @@ class _Index:
 
 
 def _drop_furniture(text: str) -> str:
-    """One line of prose without page headers and footers, also one glued to its end ("... Page 3 of 4")."""
-    lines = [ln for ln in text.split("\n") if not FURNITURE_LINE.match(ln)]
-    return TRAILING_PAGE.sub("", collapse(" ".join(lines)))
+    """One line of prose; the furniture lines are blanked already (``link``), this drops furniture a lost
+    line break glued to its end ("... appropriate. Page 3 of 4")."""
+    return TRAILING_FURNITURE.sub("", collapse(text))
 
 
 def _clean_service(text: str) -> str:

@@ -33,7 +33,7 @@ from functools import lru_cache
 
 from spacy.tokens import Doc, Span
 
-from .normalise import service_key
+from .normalise import VERDICT_PHRASE, service_key
 
 # function words that say nothing about which service is meant
 _STOPWORDS = frozenset(
@@ -50,7 +50,7 @@ _REQUEST_CUE = re.compile(
     r"(?:\s+(?:the|a|an|one|retrospective))?\s*[\"“]?\s*$",
     re.I,
 )
-_VERDICT_AFTER = re.compile(r"[\"”]?\s*(?:is|are|was|were)\s+(?:not\s*)?medically\s*necessary", re.I)
+_VERDICT_AFTER = re.compile(r"[\"”]?\s*(?:is|are|was|were)\s+" + VERDICT_PHRASE, re.I)
 
 
 @lru_cache(maxsize=4096)

@@ -26,6 +26,10 @@ def collapse(text: str) -> str:
 
 
 # ---------------------------------------------------------------- decisions
+# the verdict phrase of a determination statement, spaces optional where PDF extraction drops them
+# ("is notmedically necessary andappropriate"); the section, mention, rule and pre-annotation patterns
+# build on it
+VERDICT_PHRASE = r"(?:not\s*)?medically\s*necessary(?:\s*(?:and|or)\s*appropriate)?"
 _DECISION_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\boverturn(?:ed|s)?\b", re.I), "OVERTURNED"),
     (re.compile(r"\buph(?:e|o)ld(?:s)?\b", re.I), "UPHELD"),

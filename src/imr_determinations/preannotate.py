@@ -15,6 +15,7 @@ from spacy.language import Language
 
 from .gold import collapse_ws
 from .labels import NER_LABELS
+from .normalise import VERDICT_PHRASE
 
 ISSUES_RE = re.compile(r"IMR ISSUES,\s*DECISIONS\s*AND\s*RATIONALES")
 SUMMARY_RE = re.compile(r"CLINICAL CASE SUMMARY")
@@ -33,7 +34,7 @@ BASED_ON_RE = re.compile(
 PAGES_RE = re.compile(r"(?:Page\(s\):|pages?|pg\.|p\.)\s*(\d+(?:\s*[-,;]\s*\d+)*)")
 SECTION_RE = re.compile(r"Section\(s\):\s*(.+?)(?=\.\s*(?:Decision|MAXIMUS|Claims|$)|\.\s*\n|\.$)", re.S)
 VERDICT_RE = re.compile(
-    r"\b(?:is|are|was|were)\s+((?:not\s*)?medically\s*necessary(?:\s*(?:and|or)\s*appropriate)?)", re.I
+    r"\b(?:is|are|was|were)\s+(" + VERDICT_PHRASE + ")", re.I
 )
 SUBJECT_RE = re.compile(
     r"^(?:(?:Therefore|Thus|Hence|Consequently|As such|Accordingly),?\s+)?(?:the\s+)?"

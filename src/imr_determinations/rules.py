@@ -28,6 +28,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from .labels import SPANS_KEY
+from .normalise import VERDICT_PHRASE
 from .tokenizer import blank_nlp
 
 DEFAULT_LEXICON_DIR = Path(__file__).resolve().parents[2] / "corpus" / "lexicons"
@@ -345,7 +346,7 @@ _NUM_RANGE = r"\d{1,4}(?:\s*[-\u2013]\s*\d{1,4})?"
 _PAGES = rf"{_NUM_RANGE}(?:\s*[,;]\s*(?:and\s+)?{_NUM_RANGE}|\s+and\s+{_NUM_RANGE})*"
 # text of a clause: anything but a sentence end ('.' followed by space/end) or ';'
 _CLAUSE = r"(?:[^.;:\n]|\.(?=\S)|\n(?=[ \t]*\S)|\n[ \t]*\n(?=[ \t]*[a-z0-9(]))"
-_VERDICT = r"(?P<dec>(?:not\s*)?medically\s*necessary(?:\s*(?:and|or)\s*appropriate)?)"
+_VERDICT = r"(?P<dec>" + VERDICT_PHRASE + ")"
 _GENERIC_SERVICE = re.compile(
     r"^(?:the\s+)?(?:requested|proposed|current|above|this|that|such|said|additional)?\s*"
     r"(?:request|requests|treatment|treatments|service|services|item|items|procedure|medication|"

@@ -24,6 +24,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from .labels import SECTIONS_KEY
+from .normalise import VERDICT_PHRASE
 
 SECTION_LABELS: tuple[str, ...] = (
     "header",
@@ -102,7 +103,7 @@ STATEMENT = re.compile(
     r"(?im)(?:^[ \t]*|(?<=[.:;!?\"')])[ \t]+(?=\d{1,2}[).]))(\d{1,2})[).][ \t]*"
     r"(?:MAXIMUS\s+Federal\s+Services,?\s+Inc\.?\s+has\s+determined\s+)?"
     r"[^\n]{0,400}?(?:\n[^\n]{0,400}?){0,3}?"
-    r"\b(?:is|are|was|were)\s+(?:not\s*)?medically\s*necessary(?:\s*and\s*appropriate)?\s*\."
+    r"\b(?:is|are|was|were)\s+" + VERDICT_PHRASE + r"\s*\."
 )
 # the intro sentence when a line break fell inside "set forth / below:"
 DECISIONS_INTRO_BROKEN = re.compile(
@@ -121,12 +122,14 @@ INTRO_LEAD = re.compile(
     r"|\bset\s+forth\s+below)\s*:",
     re.I,
 )
-# page furniture that may sit anywhere: "Page 2 of 5", a bare case number line, repeated letterhead
-FURNITURE_LINE = re.compile(
-    r"^[ \t]*(?:Page\s+\d+\s+of\s+\d+|CM\d{2}-\d{5,7}|-?\s*\d{1,3}\s*-?"
-    r"|MAXIMUS\s+FEDERAL\s+SERVICES,?(?:\s+INC\.?)?|Independent\s+Medical\s+Review)[ \t]*$",
-    re.I,
+# page furniture that may sit anywhere: "Page 2 of 5", a case number, the repeated letterhead; as a line of
+# its own also a bare page number ("- 3 -"), and run into the text when a line break was lost
+FURNITURE = (
+    r"Page\s+\d+\s+of\s+\d+|CM\d{2}-\d{5,7}|MAXIMUS\s+FEDERAL\s+SERVICES,?(?:\s+INC\.?)?"
+    r"|Independent\s+Medical\s+Review"
 )
+FURNITURE_LINE = re.compile(r"^[ \t]*(?:" + FURNITURE + r"|-?\s*\d{1,3}\s*-?)[ \t]*$", re.I)
+INLINE_FURNITURE = re.compile(r"(?:\s*(?:" + FURNITURE + r"))+", re.I)
 
 
 def blank_furniture(text: str) -> str:
@@ -157,16 +160,11 @@ PARTIAL_HINT = re.compile(
 )
 ORIGINAL_REQUEST = re.compile(r"was\s+the\s+original\s+request", re.I)
 SENTENCE_BREAK = re.compile(r"[.!?][\"')]?\s+(?=[A-Z])")
-VERDICT_STATEMENT = re.compile(r"\b(?:is|are|was|were)\s+(?:not\s*)?medically\s*necessary", re.I)
+VERDICT_STATEMENT = re.compile(r"\b(?:is|are|was|were)\s+" + VERDICT_PHRASE, re.I)
 # what a lost line break runs together: questions ("... necessary? Is the request for ..."), list numbers
-# ("... #60 2. Physical therapy ..."), page furniture after a decision ("Upheld Page 1 of 2 CM13-0012345")
+# ("... #60 2. Physical therapy ...")
 QUESTION_BREAK = re.compile(r"\?[ \t]+(?=(?:\d{1,2}[.)][ \t]+)?(?:Is|Was|Are|Were)\s)")
 NUMBER_MARK = re.compile(r"(?m)(?:^[ \t]*|(?<=\s))(\d{1,2})[.)][ \t]+(?=\S)")
-INLINE_FURNITURE = re.compile(
-    r"(?:\s*(?:Page\s+\d+\s+of\s+\d+|CM\d{2}-\d{5,7}|MAXIMUS\s+FEDERAL\s+SERVICES,?(?:\s+INC\.?)?"
-    r"|Independent\s+Medical\s+Review))+",
-    re.I,
-)
 _TERMINAL = re.compile(r"[.!?][\"')\]]?[ \t]*$")
 MAX_HEADING_CHARS = 900
 
