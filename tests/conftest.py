@@ -36,6 +36,12 @@ def evaluate_mod() -> ModuleType:
 
 
 @pytest.fixture(scope="session")
+def seed_spread_mod() -> ModuleType:
+    """scripts/seed_spread.py as a module (score spread over training seeds)."""
+    return _load_script("seed_spread")
+
+
+@pytest.fixture(scope="session")
 def hostile_mod() -> ModuleType:
     """scripts/make_hostile_corpus.py as a module (PDF writers, synthetic letter)."""
     return _load_script("make_hostile_corpus")

@@ -1,0 +1,81 @@
+"""The seed-spread report: per-label spread over models, and it never retrains a model it already has."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from imr_determinations.labels import NER_LABELS, SPAN_LABELS
+
+
+def _result(f: float) -> dict:
+    labels = {label: {"p": f, "r": f, "f": f} for label in (*NER_LABELS, *SPAN_LABELS)}
+    return {
+        "ents_f": f,
+        "per_label": labels,
+        "overlap": {label: {"p": 1.0, "r": 1.0, "f": min(1.0, f + 0.2)} for label in SPAN_LABELS},
+        "candidates": {"recall": 0.6, "gold_spans": 10},
+    }
+
+
+def test_label_scores_have_one_row_per_label(seed_spread_mod: ModuleType) -> None:
+    row = seed_spread_mod.label_scores(_result(0.5))
+    assert row["NER (all)"] == 0.5
+    assert row["CLINICAL_FINDING"] == 0.5
+    assert row["CLINICAL_FINDING (overlap)"] == pytest.approx(0.7)
+    assert row["candidate recall"] == 0.6
+    assert set(NER_LABELS) <= set(row)
+
+
+def test_spread_reports_mean_and_range_over_models(seed_spread_mod: ModuleType) -> None:
+    per_model = {
+        "seed0": seed_spread_mod.label_scores(_result(0.42)),
+        "seed1": seed_spread_mod.label_scores(_result(0.35)),
+        "seed2": seed_spread_mod.label_scores(_result(0.40)),
+    }
+    stats = seed_spread_mod.spread(per_model)["CLINICAL_FINDING"]
+    assert stats["mean"] == pytest.approx(0.39)
+    assert (stats["min"], stats["max"]) == (0.35, 0.42)
+    assert stats["range"] == pytest.approx(0.07)
+    table = seed_spread_mod.render("real_test", per_model)
+    assert table.splitlines()[0] == "| real_test | seed0 | seed1 | seed2 | mean | max - min |"
+    assert "| CLINICAL_FINDING | 0.420 | 0.350 | 0.400 | 0.390 | 0.070 |" in table
+
+
+def test_a_trained_seed_is_scored_again_not_retrained(seed_spread_mod: ModuleType, tmp_path: Path) -> None:
+    (tmp_path / "seed4" / "model-best").mkdir(parents=True)
+    missing = tmp_path / "missing"
+    model = seed_spread_mod.train_seed(
+        4,
+        tmp_path / "seed4",
+        stage1_config=missing,
+        config=missing,
+        train=missing,
+        train_spancat=missing,
+        dev=missing,
+        stage1_steps=1,
+        stage2_steps=1,
+    )
+    assert model == tmp_path / "seed4" / "model-best"
+
+
+def test_one_model_is_not_a_spread(seed_spread_mod: ModuleType, tmp_path: Path) -> None:
+    import typer
+
+    with pytest.raises(typer.BadParameter, match="at least two"):
+        seed_spread_mod.main(
+            seeds="",
+            include=["seed0=unused"],
+            split=["x=unused"],
+            stage1_config=tmp_path,
+            config=tmp_path,
+            train=tmp_path,
+            train_spancat=tmp_path,
+            dev=tmp_path,
+            stage1_steps=1,
+            stage2_steps=1,
+            output_dir=tmp_path,
+            output=tmp_path / "out.json",
+        )
