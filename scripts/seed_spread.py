@@ -74,7 +74,7 @@ def spread(per_model: dict[str, dict[str, float]]) -> dict[str, dict[str, float]
     """Per row: mean, min, max and max - min over the models."""
     rows: dict[str, dict[str, float]] = {}
     for name in next(iter(per_model.values())):
-        values = [scores[name] for scores in per_model.values() if scores.get(name) is not None]
+        values = [scores[name] for scores in per_model.values()]
         rows[name] = {
             "mean": statistics.fmean(values),
             "min": min(values),
@@ -84,9 +84,8 @@ def spread(per_model: dict[str, dict[str, float]]) -> dict[str, dict[str, float]
     return rows
 
 
-def render(split: str, per_model: dict[str, dict[str, float]]) -> str:
+def render(split: str, per_model: dict[str, dict[str, float]], stats: dict[str, dict[str, float]]) -> str:
     names = list(per_model)
-    stats = spread(per_model)
     lines = [
         f"| {split} | " + " | ".join(names) + " | mean | max - min |",
         "| --- | " + " | ".join("---:" for _ in names) + " | ---: | ---: |",
@@ -112,7 +111,10 @@ def main(
     output: Path = typer.Option(Path("training/metrics/seed_spread.json")),
 ) -> None:
     models = dict(spec.partition("=")[::2] for spec in include)
-    for seed in (int(s) for s in seeds.split(",") if s.strip()):
+    seed_list = [int(s) for s in seeds.split(",") if s.strip()]
+    if len(models) + len(seed_list) < 2:  # checked before hours of training, not after
+        raise typer.BadParameter("a spread needs at least two models (--seeds and --include)")
+    for seed in seed_list:
         models[f"seed{seed}"] = str(
             train_seed(
                 seed,
@@ -126,8 +128,6 @@ def main(
                 stage2_steps=stage2_steps,
             )
         )
-    if len(models) < 2:
-        raise typer.BadParameter("a spread needs at least two models (--seeds and --include)")
     scores: dict[str, dict[str, dict[str, float]]] = {}
     for name, path in models.items():
         nlp = spacy.load(path)
@@ -139,14 +139,15 @@ def main(
                 continue
             scores.setdefault(split_name, {})[name] = label_scores(score(nlp, docs))
             typer.echo(f"{name}: split {split_name} scored", err=True)
-    tables = [render(split_name, per_model) for split_name, per_model in scores.items()]
+    spreads = {split_name: spread(per_model) for split_name, per_model in scores.items()}
+    tables = [render(split_name, scores[split_name], stats) for split_name, stats in spreads.items()]
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(
         json.dumps(
             {
                 "models": models,
                 "scores": scores,
-                "spread": {k: spread(v) for k, v in scores.items()},
+                "spread": spreads,
                 "tables": tables,
             },
             indent=2,

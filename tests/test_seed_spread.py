@@ -39,7 +39,7 @@ def test_spread_reports_mean_and_range_over_models(seed_spread_mod: ModuleType) 
     assert stats["mean"] == pytest.approx(0.39)
     assert (stats["min"], stats["max"]) == (0.35, 0.42)
     assert stats["range"] == pytest.approx(0.07)
-    table = seed_spread_mod.render("real_test", per_model)
+    table = seed_spread_mod.render("real_test", per_model, seed_spread_mod.spread(per_model))
     assert table.splitlines()[0] == "| real_test | seed0 | seed1 | seed2 | mean | max - min |"
     assert "| CLINICAL_FINDING | 0.420 | 0.350 | 0.400 | 0.390 | 0.070 |" in table
 
@@ -64,18 +64,18 @@ def test_a_trained_seed_is_scored_again_not_retrained(seed_spread_mod: ModuleTyp
 def test_one_model_is_not_a_spread(seed_spread_mod: ModuleType, tmp_path: Path) -> None:
     import typer
 
-    with pytest.raises(typer.BadParameter, match="at least two"):
-        seed_spread_mod.main(
-            seeds="",
-            include=["seed0=unused"],
-            split=["x=unused"],
-            stage1_config=tmp_path,
-            config=tmp_path,
-            train=tmp_path,
-            train_spancat=tmp_path,
-            dev=tmp_path,
-            stage1_steps=1,
-            stage2_steps=1,
-            output_dir=tmp_path,
-            output=tmp_path / "out.json",
-        )
+    names = ("stage1_config", "config", "train", "train_spancat", "dev", "output_dir")
+    paths = {name: tmp_path for name in names}
+    # one included model, or one seed to train: refused before any training starts
+    for seeds, include in (("", ["seed0=unused"]), ("5", [])):
+        with pytest.raises(typer.BadParameter, match="at least two"):
+            seed_spread_mod.main(
+                seeds=seeds,
+                include=include,
+                split=["x=unused"],
+                stage1_steps=1,
+                stage2_steps=1,
+                output=tmp_path / "out.json",
+                **paths,
+            )
+    assert not (tmp_path / "seed5").exists()
