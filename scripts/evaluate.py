@@ -17,6 +17,7 @@ from spacy.scorer import Scorer
 from spacy.tokens import DocBin
 from spacy.training import Example
 
+from imr_determinations.evaluation.provenance import provenance
 from imr_determinations.labels import NER_LABELS, SPAN_LABELS, SPANS_KEY
 
 
@@ -182,7 +183,7 @@ def main(
             typer.echo(f"[{sys_name}] split {name}: {len(docs)} docs scored", err=True)
     output.parent.mkdir(parents=True, exist_ok=True)
     table = render_table(results)
-    output.write_text(json.dumps({"results": results, "table": table}, indent=2))
+    output.write_text(json.dumps({"measured_on": provenance(), "results": results, "table": table}, indent=2))
     typer.echo("Cells are P/R/F per label (NER row: micro F over NER labels).")
     typer.echo(table)
 

@@ -34,6 +34,7 @@ from typing import Any
 
 import typer
 
+from imr_determinations.evaluation.provenance import provenance
 from imr_determinations.extraction_noise import OFFSET_KEEPING_NOISE, add_noise
 from imr_determinations.normalise import (
     collapse,
@@ -765,6 +766,7 @@ def main(
     layouts = layout_table(results)
     noisy = noise_table(results, noise_bases, kinds) if kinds else ""
     out: dict[str, Any] = {
+        "measured_on": provenance(),
         "systems": {
             n: (
                 f"{model}" + (f" (+ {', '.join(added)} appended)" if added else "")

@@ -17,6 +17,7 @@ from pathlib import Path
 import spacy
 import typer
 
+from imr_determinations.evaluation.provenance import provenance
 from imr_determinations.labels import NER_LABELS, SPAN_LABELS
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -145,6 +146,7 @@ def main(
     output.write_text(
         json.dumps(
             {
+                "measured_on": provenance(),
                 "models": models,
                 "scores": scores,
                 "spread": spreads,

@@ -1,0 +1,1 @@
+"""Scoring and reporting helpers shared by the project's measurement commands."""

@@ -1,0 +1,72 @@
+"""The README's results section is rendered from the metrics files, never typed by hand."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from imr_determinations.evaluation.provenance import provenance
+from imr_determinations.evaluation.results_table import (
+    RESULTS_END,
+    RESULTS_START,
+    MetricsMissingError,
+    render,
+    replace_section,
+)
+from imr_determinations.labels import NER_LABELS, SPAN_LABELS
+
+
+def _split_scores(f: float) -> dict:
+    per_label = {label: {"p": f, "r": f, "f": f} for label in (*NER_LABELS, *SPAN_LABELS)}
+    return {"per_label": per_label, "ents_f": f, "overlap": {lb: {"f": f + 0.1} for lb in SPAN_LABELS}}
+
+
+def _write_metrics(folder: Path) -> None:
+    folder.mkdir()
+    spans = {
+        "measured_on": {"date": "2026-12-01T10:00:00Z", "machine": "Test CPU, 2 cores"},
+        "results": {
+            "model": {"real_test": _split_scores(0.812), "heldout": _split_scores(0.934), "seeds": None},
+            "rules": {"real_test": _split_scores(0.523), "heldout": _split_scores(0.704)},
+        },
+    }
+    record = {"letters": 44, "items_gold": 102, "item_f1": 0.991, "decision_accuracy": 0.977,
+              "guideline_id_precision": 0.9, "guideline_id_recall": 0.95, "page_range_accuracy": None,
+              "finding_precision": 0.7, "finding_recall": 0.6}
+    records = {"results": {"model": {"gold:test": record, "heldout": {**record, "item_f1": 0.5}},
+                           "baseline": {"gold:test": {**record, "item_f1": 0.444}}}}
+    (folder / "spans.json").write_text(json.dumps(spans))
+    (folder / "records.json").write_text(json.dumps(records))
+
+
+def test_render_quotes_the_metrics_with_their_date_and_machine(tmp_path: Path) -> None:
+    _write_metrics(tmp_path / "metrics")
+    section = render(tmp_path / "metrics")
+    assert section.startswith(RESULTS_START) and section.rstrip().endswith(RESULTS_END)
+    assert "2026-12-01 on Test CPU, 2 cores" in section
+    assert "0.812" in section and "0.934" in section and "0.523" in section  # span F per system and split
+    assert "0.912" in section  # overlap F
+    assert "0.991" in section and "0.444" in section and "0.500" in section  # record item F1 per column
+    assert "model, seed letters" not in section  # a split that was not scored gets no column
+
+
+def test_missing_metrics_name_the_command_to_run(tmp_path: Path) -> None:
+    (tmp_path / "m").mkdir()
+    with pytest.raises(MetricsMissingError, match="spacy project run evaluate"):
+        render(tmp_path / "m")
+
+
+def test_replace_section_keeps_the_rest_of_the_readme() -> None:
+    readme = f"# Title\n\nintro\n\n{RESULTS_START}\nold table\n{RESULTS_END}\n\n## After\n"
+    new = replace_section(readme, f"{RESULTS_START}\nnew table\n{RESULTS_END}\n")
+    assert "old table" not in new and "new table" in new
+    assert new.startswith("# Title\n\nintro\n\n") and new.endswith(f"{RESULTS_END}\n\n## After\n")
+    with pytest.raises(ValueError):
+        replace_section("# no markers", "x")
+
+
+def test_provenance_names_the_machine() -> None:
+    p = provenance()
+    assert p["date"].endswith("Z") and "cores" in p["machine"] and "spaCy" in p["machine"]
