@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -10,7 +11,16 @@ from types import ModuleType
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_LETTERS = REPO.parent / "shared" / "letters"
+DEFAULT_LETTERS = Path("..") / "shared" / "letters"
+
+pytest_plugins = ["pytester"]
+
+
+def real_letters_dir() -> Path:
+    """Where the real letters are: ``LETTERS_DIR`` when set (a relative path is taken from the repo,
+    as ``scripts/run_all.sh`` takes it), else ../shared/letters next to the repo."""
+    path = Path(os.environ.get("LETTERS_DIR") or DEFAULT_LETTERS).expanduser()
+    return (path if path.is_absolute() else REPO / path).resolve()
 
 
 def _load_script(name: str) -> ModuleType:
@@ -75,7 +85,8 @@ def letter_folder(tmp_path: Path, hostile_mod: ModuleType) -> Path:
 
 @pytest.fixture(scope="session")
 def shared_letters() -> Path:
-    """The 101 real letters; tests that need them skip where the folder is absent."""
-    if not SHARED_LETTERS.is_dir() or not any(SHARED_LETTERS.glob("*.pdf")):
-        pytest.skip(f"real letters not available at {SHARED_LETTERS}")
-    return SHARED_LETTERS
+    """The real letters (every test that reads them takes this fixture); skips where absent."""
+    path = real_letters_dir()
+    if not path.is_dir() or not any(path.glob("*.pdf")):
+        pytest.skip(f"real letters not found at {path} (set LETTERS_DIR to the folder of letter PDFs)")
+    return path

@@ -26,7 +26,6 @@ from imr_determinations.tokenizer import blank_nlp
 
 REPO = Path(__file__).resolve().parents[1]
 GOLD = REPO / "corpus" / "gold"
-LETTERS = REPO.parent / "shared" / "letters"
 
 TEXT = (
     "Acupuncture 3x4:  Upheld\nMAXIMUS guideline: Decision based on MTUS ACOEM Chapter 12 Page(s): 303-305.\n"
@@ -186,9 +185,8 @@ def test_seed_gold_loads_and_aligns(nlp):
 
 
 @pytest.mark.letters
-@pytest.mark.skipif(not LETTERS.is_dir(), reason="../shared/letters is absent")
-def test_real_gold_validates(nlp):
-    letters = [g for g in load_gold(GOLD, LETTERS) if g.kind == "real"]
+def test_real_gold_validates(nlp, shared_letters: Path):
+    letters = [g for g in load_gold(GOLD, shared_letters) if g.kind == "real"]
     assert letters
     for g in letters:
         errors, _ = validate_letter(nlp, g)

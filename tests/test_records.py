@@ -13,8 +13,6 @@ from imr_determinations.records import (
 from imr_determinations.textnorm import text_sha256
 from imr_determinations.tokenizer import blank_nlp
 
-LETTERS = Path(__file__).resolve().parents[2] / "shared" / "letters"
-
 
 @pytest.fixture(scope="module")
 def nlp():
@@ -69,11 +67,10 @@ def test_invalid_records_are_rejected(nlp):
 
 
 @pytest.mark.letters
-@pytest.mark.skipif(not LETTERS.is_dir(), reason="../shared/letters is absent")
-def test_real_letters_validate_and_match_rationale_count(nlp):
+def test_real_letters_validate_and_match_rationale_count(nlp, shared_letters: Path):
     from imr_determinations.io import iter_letter_paths, read_letter
 
-    paths = list(iter_letter_paths([LETTERS]))[:15]
+    paths = list(iter_letter_paths([shared_letters]))[:15]
     for path in paths:
         letter = read_letter(path)
         record = doc_to_record(nlp(letter.text), letter.source, letter.sha256)

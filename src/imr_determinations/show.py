@@ -2,8 +2,9 @@
 
 Terminal: the text with ``[LABEL: text]`` marks (coloured with ANSI on a tty; overlapping
 spancat spans nest), section starts as rule lines, then the records as a table.
-``--html``: displaCy renders of the entities and of all spans (``manual=True``) plus the records
-as an HTML table, in one self-contained page.
+``--html``: one self-contained page (no network): the records table, each row linked to its
+service and decision spans, and the letter text once, exactly as extracted, with the spans
+highlighted by label (see ``render_html``).
 """
 
 from __future__ import annotations
@@ -162,59 +163,135 @@ def render_terminal(doc: Any, record: dict, color: bool = False) -> str:
     return "".join(parts)
 
 
-def _non_overlapping(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """The entity render cannot nest: keep the first (outermost) of overlapping spans."""
-    kept: list[tuple[int, int, str]] = []
-    for span in spans:
-        if not kept or span[0] >= kept[-1][1]:
-            kept.append(span)
-    return kept
+def _letter_html(text: str, spans: list[tuple[int, int, str]], sections: dict[int, str]) -> str:
+    """The letter text once, escaped, with every span a ``<mark id="span-<start>-<end>">``.
+
+    Spans with the same offsets share one mark (its labels in ``data-labels``); a span that crosses
+    another's end is closed there and reopened as a fragment carrying the same ``data-span``."""
+    labels: dict[tuple[int, int], list[str]] = {}
+    for start, end, label in spans:
+        if 0 <= start < end <= len(text):
+            labels.setdefault((start, end), []).append(label)
+    opens: dict[int, list[tuple[int, int]]] = {}
+    for start, end in labels:
+        opens.setdefault(start, []).append((start, end))
+    cuts = sorted({0, len(text), *sections, *(p for key in labels for p in key)})
+    esc = html_lib.escape
+
+    def mark(key: tuple[int, int], first: bool) -> str:
+        span_id = f"span-{key[0]}-{key[1]}"
+        labs = labels[key]
+        id_attr = f" id='{span_id}'" if first else ""
+        return (f"<mark{id_attr} class='l-{esc(labs[0])}' data-span='{span_id}' "
+                f"data-labels='{esc(' '.join(labs))}' title='{esc(', '.join(labs))}'>")
+
+    out: list[str] = []
+    stack: list[tuple[int, int]] = []
+    for i, pos in enumerate(cuts):
+        reopen: list[tuple[int, int]] = []
+        while any(key[1] == pos for key in stack):
+            key = stack.pop()
+            out.append("</mark>")
+            if key[1] != pos:
+                reopen.append(key)
+        for key in reversed(reopen):
+            stack.append(key)
+            out.append(mark(key, first=False))
+        if pos in sections:
+            out.append(f"<span class='section' data-section='{esc(sections[pos])}'></span>")
+        for key in sorted(opens.get(pos, []), key=lambda k: -k[1]):
+            stack.append(key)
+            out.append(mark(key, first=True))
+        if i + 1 < len(cuts):
+            out.append(esc(text[pos : cuts[i + 1]], quote=False))
+    return "<div class='letter'>" + "".join(out) + "</div>"
+
+
+def _span_link(value: str, span: list[int] | None, doc_len: int) -> tuple[str, str | None]:
+    """A table cell linking to its span in the letter, or plain text when the record has no offsets."""
+    if not span or not 0 <= span[0] < span[1] <= doc_len:
+        return html_lib.escape(value), None
+    span_id = f"span-{span[0]}-{span[1]}"
+    return f"<a href='#{span_id}'>{html_lib.escape(value)}</a>", span_id
+
+
+def _records_html(record: dict, doc_len: int) -> str:
+    """The records table; each row links its service and decision cells to their spans."""
+    rows = record_rows(record)
+    if not rows:
+        return "<p>(no determinations)</p>"
+    esc = html_lib.escape
+    out = ["<table class='records'><tr>" + "".join(f"<th>{esc(c)}</th>" for c in rows[0]) + "</tr>"]
+    for det, row in zip(record.get("determinations") or [], rows, strict=True):
+        spans = det.get("spans") or {}
+        cells = {c: esc(v) for c, v in row.items()}
+        ids = []
+        for key in ("service", "decision"):
+            cells[key], span_id = _span_link(row[key], spans.get(key), doc_len)
+            if span_id:
+                ids.append(span_id)
+        out.append(f"<tr class='det' id='det-{esc(row['#'])}' data-spans='{' '.join(ids)}'>"
+                   + "".join(f"<td>{v}</td>" for v in cells.values()) + "</tr>")
+    out.append("</table><p class='note'>Click a row (or its service or decision) to find it in the letter. "
+               "Guidelines and findings are not linked: the record gives them no character offsets.</p>")
+    return "".join(out)
+
+
+PAGE_CSS = """
+body{font-family:sans-serif;margin:2em;max-width:75em}
+dl{display:grid;grid-template-columns:max-content auto;gap:2px 1em} dd{margin:0}
+table.records{border-collapse:collapse}
+table.records td,table.records th{border:1px solid #999;padding:4px;vertical-align:top;text-align:left}
+tr.det{cursor:pointer} tr.det.active{background:#fff6cc}
+.letter{white-space: pre-wrap;font-family:monospace;line-height:1.6;border:1px solid #ccc;padding:1em}
+mark{padding:1px 0;border-radius:3px;background:#ddd}
+mark.active,mark:target{outline:3px solid #d00;outline-offset:1px}
+.section::before{content:attr(data-section);font:italic 70% sans-serif;color:#555;background:#eee;
+  padding:0 4px;margin-right:4px;border-radius:3px}
+.legend mark{margin-right:6px;padding:2px 4px}
+.note{color:#555;font-size:90%}
+"""
+PAGE_JS = """
+document.querySelectorAll('tr.det').forEach(function (row) {
+  row.addEventListener('click', function (ev) {
+    document.querySelectorAll('.active').forEach(function (el) { el.classList.remove('active'); });
+    row.classList.add('active');
+    var ids = (row.dataset.spans || '').split(' ').filter(Boolean);
+    ids.forEach(function (id) {
+      document.querySelectorAll('[data-span="' + id + '"]').forEach(function (el) {
+        el.classList.add('active');
+      });
+    });
+    var first = ids.length ? document.getElementById(ids[0]) : null;
+    if (first && ev.target.tagName !== 'A') { first.scrollIntoView({block: 'center'}); }
+  });
+});
+"""
 
 
 def render_html(doc: Any, record: dict, title: str) -> str:
-    """displaCy entity and span renders (manual) plus the records table, as one page."""
-    from spacy import displacy
-
-    options = {"colors": HTML_COLOURS}
-    char_spans = doc_spans(doc, record)
-    ents = {
-        "text": doc.text,
-        "ents": [{"start": s, "end": e, "label": lab} for s, e, lab in _non_overlapping(char_spans)],
-        "title": f"{title}: entities",
-    }
-    span_items = []
-    for s, e, lab in char_spans:
-        span = doc.char_span(s, e, alignment_mode="expand")
-        if span is not None and len(span):
-            span_items.append((span.start, span.end, lab))
-    spans = {
-        "text": doc.text,
-        "tokens": [t.text for t in doc],
-        "spans": [{"start_token": s, "end_token": e, "label": lab} for s, e, lab in sorted(set(span_items))],
-        "title": f"{title}: all spans",
-    }
-    ent_html = displacy.render(ents, style="ent", manual=True, jupyter=False, options=options)
-    span_html = displacy.render(spans, style="span", manual=True, jupyter=False, options=options)
-    rows = record_rows(record)
+    """One self-contained page: case facts, a legend, the records table linked to the letter text,
+    and the letter once as extracted (line breaks kept) with its spans highlighted."""
     esc = html_lib.escape
-    table = ["<table class='records'><tr>" + "".join(f"<th>{esc(c)}</th>" for c in (rows[0] if rows else []))
-             + "</tr>"]
-    for row in rows:
-        table.append("<tr>" + "".join(f"<td>{esc(v)}</td>" for v in row.values()) + "</tr>")
-    table.append("</table>" if rows else "<p>(no determinations)</p>")
+    spans = doc_spans(doc, record)
+    present = {label for _s, _e, label in spans}
+    order = [lab for lab in HTML_COLOURS if lab in present] + sorted(present - set(HTML_COLOURS))
+    css = PAGE_CSS + "".join(f"mark.l-{lab}{{background:{HTML_COLOURS[lab]}}}" for lab in order
+                             if lab in HTML_COLOURS)
+    legend = "<p class='legend'>" + "".join(f"<mark class='l-{esc(lab)}'>{esc(lab)}</mark>" for lab in order)
     case = record.get("case") or {}
     case_html = "<dl>" + "".join(f"<dt>{esc(k)}</dt><dd>{esc(_cell(v))}</dd>" for k, v in case.items()
                                  if v not in (None, [], "")) + "</dl>"
     warnings = "".join(f"<li>{esc(w)}</li>" for w in record.get("warnings") or [])
     return (
         "<!DOCTYPE html><html><head><meta charset='utf-8'>"
-        f"<title>{esc(title)}</title><style>body{{font-family:sans-serif;margin:2em}}"
-        "table.records{border-collapse:collapse}table.records td,table.records th"
-        "{border:1px solid #999;padding:4px;vertical-align:top;text-align:left}</style></head><body>"
-        f"<h1>{esc(title)}</h1><h2>Records</h2>{case_html}"
+        f"<title>{esc(title)}</title><style>{css}</style></head><body>"
+        f"<h1>{esc(title)}</h1><h2>Case</h2>{case_html}"
         + (f"<ul class='warnings'>{warnings}</ul>" if warnings else "")
-        + "".join(table)
-        + f"<h2>Entities</h2>{ent_html}<h2>Spans</h2>{span_html}</body></html>"
+        + "<h2>Records</h2>" + _records_html(record, len(doc.text))
+        + f"<h2>Letter</h2>{legend}</p>"
+        + _letter_html(doc.text, spans, section_starts(doc))
+        + f"<script>{PAGE_JS}</script></body></html>"
     )
 
 
