@@ -34,7 +34,7 @@ _MODEL_HELP = (
 )
 def extract(
     paths: Annotated[list[Path], typer.Argument(help="Letters (.pdf/.txt) or folders of them")],
-    model: Annotated[str | None, typer.Option("--model", help=_MODEL_HELP)] = None,
+    model: Annotated[str | None, typer.Option("--model", "-m", help=_MODEL_HELP)] = None,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="Output file (default: stdout)"),
@@ -87,7 +87,7 @@ def extract(
 @app.command(help="Show one letter with its labelled spans and linked records (terminal, or --html FILE).")
 def show(
     letter: Annotated[Path, typer.Argument(help="A .pdf or .txt letter")],
-    model: Annotated[str | None, typer.Option("--model", help=_MODEL_HELP)] = None,
+    model: Annotated[str | None, typer.Option("--model", "-m", help=_MODEL_HELP)] = None,
     html: Annotated[Path | None, typer.Option("--html", help="Write a displaCy HTML page here")] = None,
     color: Annotated[
         bool | None,

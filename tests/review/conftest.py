@@ -29,3 +29,19 @@ def letters_dir(tmp_path: Path) -> Path:
     (folder / "CM00-0000001.txt").write_text(LETTER_A, encoding="utf-8")
     (folder / "CM00-0000002.txt").write_text(LETTER_B, encoding="utf-8")
     return folder
+
+
+@pytest.fixture
+def linked_letters(tmp_path: Path) -> Path:
+    """Invented letters the rules pipeline links: page citations, a partial certification, several items."""
+    from layouts import LAYOUT_2016, NOTICE_2013, SEED_LAYOUT
+
+    folder = tmp_path / "linked"
+    folder.mkdir()
+    for name, text in (
+        ("CM13-0001234", NOTICE_2013),  # two items, guidelines with pages 341-343, 67, 67-68
+        ("CM16-0000001", LAYOUT_2016),  # Acupuncture: 10 requested, 4 authorized, 6 in dispute
+        ("CM00-0000009", SEED_LAYOUT),  # Page(s): 173-174 and 98-99
+    ):
+        (folder / f"{name}.txt").write_text(text, encoding="utf-8")
+    return folder

@@ -107,7 +107,7 @@ def test_export_bad_format_and_model(letters_dir: Path, model_dir: Path, tmp_pat
     )
     assert bad_fmt.exit_code == 2
     bad_model = runner.invoke(app, ["export", str(letters_dir), "-m", str(tmp_path / "nope"), "-o", str(out)])
-    assert bad_model.exit_code == 2 and "cannot load pipeline" in bad_model.output
+    assert bad_model.exit_code == 2 and "cannot load model" in bad_model.output
 
 
 def test_build_tasks_without_model(letters_dir: Path) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import http.client
 import inspect
 import json
+import socket
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -180,3 +182,119 @@ def test_localhost_is_the_default(tasks, tmp_path: Path) -> None:
         assert server.server_address[0] == "127.0.0.1"
     finally:
         server.server_close()
+
+
+@pytest.fixture
+def start_server(tasks, tmp_path: Path):
+    """Start servers with chosen limits; all are shut down after the test."""
+    servers = []
+
+    def start(**limits) -> int:
+        store = ReviewStore(tasks, tmp_path / "data" / "answers.jsonl")
+        server = make_server(store, "127.0.0.1", 0, **limits)
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        servers.append(server)
+        return server.server_address[1]
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+STALLED_POST = (
+    b"POST /api/answer HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+    b"Content-Length: 100\r\n\r\n"
+)
+
+
+def stalled(port: int, data: bytes) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+    sock.sendall(data)
+    return sock
+
+
+def test_stalled_connections_are_dropped_after_the_timeout(start_server) -> None:
+    port = start_server(timeout=0.5)
+    socks = [
+        stalled(port, STALLED_POST),  # headers, then no body
+        stalled(port, b"GET /api/next HTTP/1.1\r\nHost: 127.0.0"),  # half a header
+        stalled(port, b""),  # connects and says nothing
+    ]
+    began = time.monotonic()
+    try:
+        for sock in socks:
+            sock.settimeout(3)
+            while sock.recv(4096):  # the server closes: recv returns b"" (TimeoutError otherwise)
+                pass
+    finally:
+        for sock in socks:
+            sock.close()
+    assert time.monotonic() - began < 3
+    assert request(port, "GET", "/api/config")[0] == 200
+
+
+def test_connections_over_the_cap_get_503_not_a_thread(start_server) -> None:
+    port = start_server(timeout=10, max_threads=4)
+    before = threading.active_count()
+    socks = [stalled(port, STALLED_POST) for _ in range(40)]
+    try:
+        time.sleep(0.3)
+        assert threading.active_count() <= before + 4
+        sock = stalled(port, b"GET /api/config HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        socks.append(sock)
+        first = sock.recv(4096)
+        assert first == b"" or first.startswith(b"HTTP/1.1 503")
+    finally:
+        for sock in socks:
+            sock.close()
+    # the stalled handlers see their clients go and free their slots: the server answers again
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and threading.active_count() > before:
+        time.sleep(0.05)
+    assert request(port, "GET", "/api/config")[0] == 200
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 100_000 + b"]" * 100_000,  # deeper than the JSON decoder's recursion limit
+        b'{"task_id": "CM00-0000001", "answer": "accept", "spans": [{"start": '
+        + b"7" * 5000
+        + b', "end": 3, "label": "DIAGNOSIS"}]}',  # past Python's int-string conversion limit
+        b'{"task_id": "CM00-0000001", "answer": "accept", "spans": [{"start": 1e999999, "end": 3}]}',
+        b"\xff\xfe{}",
+    ],
+    ids=["nested", "huge-int", "huge-float", "not-utf8"],
+)
+def test_unparseable_bodies_get_a_400_with_a_reason(served, body: bytes) -> None:
+    port, out, _ = served
+    status, data = request(port, "POST", "/api/answer", body)
+    assert status == 400 and json.loads(data)["error"]
+    assert request(port, "GET", "/api/config")[0] == 200
+    assert not out.exists()
+
+
+def test_cross_origin_and_rebound_host_changes_refused(served) -> None:
+    port, out, _ = served
+    own = f"127.0.0.1:{port}"
+    answer = json.dumps({"task_id": "CM00-0000001", "answer": "ignore", "spans": []}).encode()
+    for headers in (
+        {"Origin": "http://evil.example"},
+        {"Origin": "null"},
+        {"Origin": f"http://{own}.evil.example"},
+        {"Origin": f"https://{own}"},
+        {"Host": f"evil.example:{port}", "Origin": f"http://evil.example:{port}"},  # DNS rebinding
+    ):
+        status, data = request(port, "POST", "/api/answer", answer, headers)
+        assert status == 403, headers
+        assert json.loads(data)["error"]
+    assert request(port, "PUT", "/api/answer", answer, {"Origin": "http://evil.example"})[0] == 403
+    assert not out.exists()
+    # the page itself (same origin, by IP or by name) still saves
+    status, data = request(port, "POST", "/api/answer", answer, {"Origin": f"http://{own}"})
+    assert status == 200 and json.loads(data)["ok"]
+    second = json.dumps({"task_id": "CM00-0000002", "answer": "ignore", "spans": []}).encode()
+    name = {"Host": f"localhost:{port}", "Origin": f"http://localhost:{port}"}
+    assert request(port, "POST", "/api/answer", second, name)[0] == 200
+    assert len(out.read_text().splitlines()) == 2

@@ -10,22 +10,28 @@ import typer
 
 app = typer.Typer(help="Annotation review loop: export, import, diff, serve.", no_args_is_help=True)
 
+_MODEL_HELP = (
+    "spaCy pipeline: a package name or folder, or 'rules' for the no-training rule pipeline. "
+    "Default: the installed en_imr_determinations package, else training/model-best."
+)
 
-def _load_model(model: str):
-    import spacy
+
+def _load_model(model: str | None):
+    """The pipeline ``imr extract`` would use for the same ``--model`` (None = the default one)."""
+    from ..extract import ModelNotFoundError, load_model, resolve_model
 
     try:
-        return spacy.load(model)
-    except (OSError, ValueError) as exc:
-        typer.echo(f"error: cannot load pipeline {model!r}: {exc}", err=True)
+        return load_model(resolve_model(model))
+    except ModelNotFoundError as exc:
+        typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
 
 
 @app.command("export")
 def export_cmd(
     letters: Annotated[list[Path], typer.Argument(help="Letters (.pdf/.txt) or folders of letters")],
-    model: Annotated[str, typer.Option("--model", "-m", help="Pipeline name or path")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Task file to write")],
+    model: Annotated[str | None, typer.Option("--model", "-m", help=_MODEL_HELP)] = None,
     fmt: Annotated[
         str, typer.Option("--format", help="prodigy (JSONL) or labelstudio (JSON + config XML)")
     ] = "prodigy",
@@ -145,7 +151,10 @@ def serve_cmd(
         str, typer.Option(help="Interface to bind; keep 127.0.0.1 unless you mean it")
     ] = "127.0.0.1",
     model: Annotated[
-        str | None, typer.Option("--model", "-m", help="Pipeline for pre-annotating letters")
+        str | None,
+        typer.Option(
+            "--model", "-m", help="Pipeline for pre-annotating letters (as for export); none: unannotated"
+        ),
     ] = None,
     data_dir: Annotated[
         Path | None,

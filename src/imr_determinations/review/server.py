@@ -5,6 +5,12 @@ whitelist (no URL part ever reaches the filesystem), the only file written is th
 inside the data folder, and every request body is checked (JSON object, size, known task,
 known labels, offsets on token boundaries). Answers are appended and fsynced one by one, so a
 crash loses nothing; on restart, letters already answered are skipped.
+
+Robust against a hostile page or client: each connection has a socket timeout and the number of
+handler threads is capped (over the cap the server answers 503 at once), every body that does not
+parse or validate gets a 400 with a JSON error, and a request that changes state (POST, PUT,
+DELETE) must carry a Host the server is bound to and, if it has one, an Origin equal to that host:
+a cross-site page cannot post answers, nor can a DNS-rebound name reach the server.
 """
 
 from __future__ import annotations
@@ -12,8 +18,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
+import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,6 +39,16 @@ from .validation import SAFE_ID, span_errors
 
 MAX_BODY = 1_000_000
 MAX_SPANS = 5000
+SOCKET_TIMEOUT = 15.0  # seconds a connection may stay silent (idle keep-alive or a stalled request)
+MAX_THREADS = 32  # concurrent connections; a browser opens about six per host
+STATE_CHANGING = ("POST", "PUT", "DELETE", "PATCH")
+_BUSY_BODY = b'{"error": "too many connections, retry"}'
+BUSY_RESPONSE = (
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+    + f"Content-Length: {len(_BUSY_BODY)}\r\n".encode()
+    + b"Retry-After: 1\r\nConnection: close\r\n\r\n"
+    + _BUSY_BODY
+)
 STATIC_FILES: dict[str, tuple[str, str]] = {
     "/": ("index.html", "text/html; charset=utf-8"),
     "/index.html": ("index.html", "text/html; charset=utf-8"),
@@ -227,7 +246,12 @@ class ReviewStore:
         return sorted(keys)
 
 
-def make_handler(store: ReviewStore, static: dict[str, bytes], allowed_hosts: set[str] | None):
+def make_handler(
+    store: ReviewStore,
+    static: dict[str, bytes],
+    allowed_hosts: set[str] | None,
+    timeout: float = SOCKET_TIMEOUT,
+):
     config = {
         "labels": list(ALL_LABELS),
         "ner_labels": list(NER_LABELS),
@@ -239,6 +263,10 @@ def make_handler(store: ReviewStore, static: dict[str, bytes], allowed_hosts: se
         server_version = "imr-review"
         sys_version = ""
         protocol_version = "HTTP/1.1"
+
+        def setup(self) -> None:
+            self.timeout = timeout  # applied to the socket by StreamRequestHandler.setup
+            super().setup()
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
             return
@@ -264,34 +292,61 @@ def make_handler(store: ReviewStore, static: dict[str, bytes], allowed_hosts: se
                 return True
             return (self.headers.get("Host") or "").lower() in allowed_hosts
 
+        def _origin_ok(self) -> bool:
+            """A browser's Origin, when sent, must be this very server (same scheme, host and port)."""
+            origin = self.headers.get("Origin")
+            if origin is None:
+                return True  # not from a browser page (curl, scripts); the Host check still applies
+            return origin.lower() == "http://" + (self.headers.get("Host") or "").lower()
+
+        def _guarded(self, route: Callable[[], None]) -> None:
+            """Host (and, for changes, Origin) checks, then ``route``; an unexpected failure is a 500."""
+            try:
+                if not self._host_ok():
+                    return self._error(HTTPStatus.FORBIDDEN, "unexpected Host header")
+                if self.command in STATE_CHANGING and not self._origin_ok():
+                    return self._error(HTTPStatus.FORBIDDEN, "cross-origin request refused")
+                return route()
+            except RequestError as exc:
+                return self._error(exc.status, exc.message)
+            except OSError:
+                self.close_connection = True  # the client went away or stalled past the timeout
+            except Exception:  # noqa: BLE001 - answer rather than drop the connection
+                self.close_connection = True
+                return self._error(HTTPStatus.INTERNAL_SERVER_ERROR, "internal error")
+
         def do_GET(self) -> None:  # noqa: N802 - stdlib name
-            if not self._host_ok():
-                return self._error(HTTPStatus.FORBIDDEN, "unexpected Host header")
+            self._guarded(self._get)
+
+        do_HEAD = do_GET
+
+        def do_POST(self) -> None:  # noqa: N802
+            self._guarded(self._post)
+
+        def _not_allowed(self) -> None:
+            self._guarded(lambda: self._error(HTTPStatus.METHOD_NOT_ALLOWED, "method not allowed"))
+
+        do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _not_allowed
+
+        def _get(self) -> None:
             path = urlsplit(self.path).path
             if path == "/favicon.ico":  # no icon; answer so browsers do not log a 404
                 return self._send(HTTPStatus.NO_CONTENT, b"", "image/x-icon")
             if path in STATIC_FILES:
                 name, ctype = STATIC_FILES[path]
                 return self._send(HTTPStatus.OK, static[name], ctype)
-            try:
-                if path == "/api/config":
-                    return self._json(HTTPStatus.OK, {**config, "progress": store.progress()})
-                if path == "/api/next":
-                    nid = store.next_id()
-                    data = {"done": True, "progress": store.progress()} if nid is None else store.payload(nid)
-                    return self._json(HTTPStatus.OK, data)
-                m = TASK_URL.fullmatch(path)
-                if m:
-                    return self._json(HTTPStatus.OK, store.payload(m.group(1)))
-            except RequestError as exc:
-                return self._error(exc.status, exc.message)
+            if path == "/api/config":
+                return self._json(HTTPStatus.OK, {**config, "progress": store.progress()})
+            if path == "/api/next":
+                nid = store.next_id()
+                data = {"done": True, "progress": store.progress()} if nid is None else store.payload(nid)
+                return self._json(HTTPStatus.OK, data)
+            m = TASK_URL.fullmatch(path)
+            if m:
+                return self._json(HTTPStatus.OK, store.payload(m.group(1)))
             return self._error(HTTPStatus.NOT_FOUND, "not found")
 
-        do_HEAD = do_GET
-
-        def do_POST(self) -> None:  # noqa: N802
-            if not self._host_ok():
-                return self._error(HTTPStatus.FORBIDDEN, "unexpected Host header")
+        def _post(self) -> None:
             if urlsplit(self.path).path != "/api/answer":
                 return self._error(HTTPStatus.NOT_FOUND, "not found")
             ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
@@ -305,34 +360,81 @@ def make_handler(store: ReviewStore, static: dict[str, bytes], allowed_hosts: se
                 self.close_connection = True
                 return self._error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"body larger than {MAX_BODY} bytes")
             raw = self.rfile.read(length)
+            if len(raw) < length:  # the client closed before sending the whole body
+                self.close_connection = True
+                return None
             try:
                 body = json.loads(raw.decode("utf-8"))
+                result = store.submit(body)
             except (UnicodeDecodeError, json.JSONDecodeError):
                 return self._error(HTTPStatus.BAD_REQUEST, "body is not JSON")
-            try:
-                result = store.submit(body)
-            except RequestError as exc:
-                return self._error(exc.status, exc.message)
+            except RecursionError:
+                return self._error(HTTPStatus.BAD_REQUEST, "body is nested too deeply")
+            except ValueError as exc:  # e.g. an integer beyond Python's int-string conversion limit
+                return self._error(HTTPStatus.BAD_REQUEST, f"body is not acceptable JSON: {exc}")
             return self._json(HTTPStatus.OK, result)
-
-        def _not_allowed(self) -> None:
-            self._error(HTTPStatus.METHOD_NOT_ALLOWED, "method not allowed")
-
-        do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _not_allowed
 
     return Handler
 
 
-def make_server(store: ReviewStore, host: str = "127.0.0.1", port: int = 8080) -> ThreadingHTTPServer:
+class ReviewHTTPServer(ThreadingHTTPServer):
+    """A threading server that runs at most ``max_threads`` handlers; beyond that it answers 503."""
+
+    daemon_threads = True
+    request_queue_size = 128  # a burst of connections waits in the kernel's queue, not in SYN retries
+
+    def __init__(self, address: tuple[str, int], handler: type, max_threads: int = MAX_THREADS) -> None:
+        self.slots = threading.BoundedSemaphore(max_threads)
+        super().__init__(address, handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self.slots.acquire(blocking=False):
+            self._refuse(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self.slots.release()  # the thread never started, so it cannot release its slot
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that resets or times out is routine; anything else is printed as usual."""
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
+
+    def _refuse(self, request: socket.socket) -> None:
+        """Answer 503 without a thread: a non-blocking send of a few bytes, then close."""
+        try:
+            request.setblocking(False)
+            request.send(BUSY_RESPONSE)
+            request.recv(65536)  # drain what the client already sent, so the close is not a reset
+        except OSError:
+            pass
+        self.shutdown_request(request)
+
+
+def make_server(
+    store: ReviewStore,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    *,
+    timeout: float = SOCKET_TIMEOUT,
+    max_threads: int = MAX_THREADS,
+) -> ReviewHTTPServer:
     """A bound (not yet serving) server; port 0 picks a free port."""
     static = load_static()
-    server = ThreadingHTTPServer((host, port), make_handler(store, static, None))
-    server.daemon_threads = True
+    server = ReviewHTTPServer((host, port), make_handler(store, static, None, timeout), max_threads)
     bound_port = server.server_address[1]
     if host in ("0.0.0.0", "::", ""):
         allowed = None  # the user chose to expose it; any Host name may be used to reach it
     else:
         allowed = {f"{h}:{bound_port}" for h in (host, "127.0.0.1", "localhost")}
         allowed |= {h for h in (host, "127.0.0.1", "localhost")} if bound_port == 80 else set()
-    server.RequestHandlerClass = make_handler(store, static, allowed)
+    server.RequestHandlerClass = make_handler(store, static, allowed, timeout)
     return server

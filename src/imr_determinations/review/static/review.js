@@ -153,29 +153,48 @@ function button(text, title, cls, onClick) {
   return b;
 }
 
+// " p. 303-305, 309" from a linker guideline: "page_ranges" holds [start, end] pairs, "pages" the
+// pages as written ("303-305; 309"), shown only when no pair was parsed.
+function pagesText(g) {
+  const pairs = (Array.isArray(g.page_ranges) ? g.page_ranges : []).filter((p) => Array.isArray(p) && p.length === 2);
+  const parts = pairs.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`));
+  if (parts.length) return ` p. ${parts.join(", ")}`;
+  return typeof g.pages === "string" && g.pages ? ` p. ${g.pages}` : "";
+}
+
+function recordBox(r, i) {
+  const guidelines = (r.guidelines || []).map((g) => {
+    const section = g.section ? ` (${g.section})` : "";
+    return el("li", { textContent: `${g.text || g.id || "?"}${section}${pagesText(g)}` });
+  });
+  const lines = [
+    el("div", {}, [
+      el("strong", { textContent: `Item ${r.item || i + 1}: ` }),
+      document.createTextNode(r.service || "(no service)"),
+    ]),
+  ];
+  if (r.original_request || r.authorized) {
+    lines.push(el("div", {
+      className: "partial",
+      textContent: `Partial certification: requested ${r.original_request || "?"}; authorized ${r.authorized || "?"}`,
+    }));
+  }
+  lines.push(
+    el("div", {}, [
+      document.createTextNode("Decision: "),
+      el("span", { className: `decision ${r.decision || ""}`, textContent: r.decision || "none" }),
+    ]),
+    el("ul", {}, guidelines),
+  );
+  return el("div", { className: "record" }, lines);
+}
+
 function renderRecords() {
   const box = $("records");
   box.replaceChildren();
   const records = state.task.determinations || [];
   if (!records.length) box.append(el("p", { className: "muted", textContent: "No linked records (linker not in the pipeline or nothing linked)." }));
-  records.forEach((r, i) => {
-    const guidelines = (r.guidelines || []).map((g) => {
-      const pages = g.pages && g.pages.length ? ` p. ${g.pages.map((p) => p.join("-")).join(", ")}` : "";
-      const section = g.section ? ` (${g.section})` : "";
-      return el("li", { textContent: `${g.text || g.id || "?"}${section}${pages}` });
-    });
-    box.append(el("div", { className: "record" }, [
-      el("div", {}, [
-        el("strong", { textContent: `Item ${r.item || i + 1}: ` }),
-        document.createTextNode(r.service || "(no service)"),
-      ]),
-      el("div", {}, [
-        document.createTextNode("Decision: "),
-        el("span", { className: `decision ${r.decision || ""}`, textContent: r.decision || "none" }),
-      ]),
-      el("ul", {}, guidelines),
-    ]));
-  });
+  records.forEach((r, i) => box.append(recordBox(r, i)));
   const warnings = $("warnings");
   warnings.replaceChildren(...(state.task.warnings || []).map((w) => el("li", { textContent: w })));
   if (!(state.task.warnings || []).length) warnings.append(el("li", { className: "muted", textContent: "none" }));
