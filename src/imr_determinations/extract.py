@@ -52,7 +52,7 @@ CSV_COLUMNS: tuple[str, ...] = (
     "diagnoses",  # joined by " | "
     "item",  # 1-based item number in the letter
     "service",
-    "service_category",  # medication | imaging | injection | therapy | dme | surgery | program | lab | other
+    "service_category",  # service_normalised.category: medication, imaging, therapy, evaluation, ..., other
     "original_request",
     "authorized",
     "decision",  # UPHELD | OVERTURNED | empty
