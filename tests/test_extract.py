@@ -248,18 +248,21 @@ HOSTILE_NAMES = ["=SUM(1,2).txt", "'quoted.txt", "-dash.txt", "two  spaces.txt",
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv"])
-def test_resume_matches_file_names_exactly(letter_folder: Path, tmp_path: Path, fmt: str) -> None:
+def test_resume_matches_file_names_exactly(
+    letter_folder: Path, tmp_path: Path, fmt: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     text = (letter_folder / "letter_0.txt").read_text(encoding="utf-8")
     folder = tmp_path / "odd"
     folder.mkdir()
     for k, name in enumerate(HOSTILE_NAMES):
         (folder / name).write_text(text.replace("CM99-0000100", f"CM99-00002{k:02d}"), encoding="utf-8")
+    monkeypatch.chdir(folder)  # relative paths: the sources themselves start with = ' - TAB
     out = tmp_path / f"out.{fmt}"
-    _run([folder], out, fmt=fmt)
+    _run(HOSTILE_NAMES, out, fmt=fmt)
     full = out.read_bytes()
-    assert sorted(Path(r["source"]).name for r in _letters(out, fmt)) == sorted(HOSTILE_NAMES)
+    assert sorted(r["source"] for r in _letters(out, fmt)) == sorted(HOSTILE_NAMES)
     for _ in range(2):
-        result = _run([folder], out, fmt=fmt, resume=True)
+        result = _run(HOSTILE_NAMES, out, fmt=fmt, resume=True)
         assert result.skipped == len(HOSTILE_NAMES) and result.stats.done == 0
         assert out.read_bytes() == full
 
