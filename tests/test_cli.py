@@ -66,3 +66,34 @@ def test_render_marked_text_nests_and_crosses() -> None:
     text = "abc def ghi"
     out = render_marked_text(text, [(0, 7, "A"), (4, 7, "B"), (5, 11, "C")], {0: "intro"})
     assert out == "──── section: intro ────\n[A: abc [B: d[C: ef]] ghi]"
+
+
+def test_extract_exit_status_tells_partial_failure(letter_folder: Path, tmp_path: Path) -> None:
+    good = letter_folder / "letter_0.txt"
+    bad = tmp_path / "empty.txt"
+    bad.write_bytes(b"")
+    assert runner.invoke(app, ["extract", str(good), "--model", "rules"]).exit_code == 0
+    partial = runner.invoke(app, ["extract", str(good), str(bad), "--model", "rules"])
+    assert partial.exit_code == 3, partial.output
+    assert "done: 2 letters (1 ok, 1 errors)" in partial.stderr
+    assert runner.invoke(app, ["extract", str(bad), "--model", "rules"]).exit_code == 1
+    help_text = " ".join(runner.invoke(app, ["extract", "--help"], env={"COLUMNS": "400"}).output.split())
+    assert "3 = some letters are error rows" in help_text
+
+
+def test_extract_refuses_an_output_another_run_is_writing(letter_folder: Path, tmp_path: Path) -> None:
+    import fcntl
+    import os
+
+    out = tmp_path / "out.csv"
+    fd = os.open(tmp_path / "out.csv.lock", os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.write(fd, b"777\n")
+        result = runner.invoke(app, ["extract", str(letter_folder), "--model", "rules", "--format", "csv",
+                                     "-o", str(out), "--resume"])
+    finally:
+        os.close(fd)
+    assert result.exit_code == 2
+    assert f"output {out} is being written by another imr extract (pid 777)" in result.stderr
+    assert not out.exists()

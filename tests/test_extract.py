@@ -1,4 +1,6 @@
 import csv
+import hashlib
+import io
 import json
 import os
 import signal
@@ -13,9 +15,9 @@ from spacy.language import Language
 from imr_determinations.extract import (
     CSV_COLUMNS,
     ModelNotFoundError,
-    _truncate_partial_line,
     build_rules_pipeline,
     csv_rows,
+    format_record,
     iter_records,
     resolve_model,
     run_extract,
@@ -29,6 +31,20 @@ def _run(paths, out: Path, **kw):
 
 def _records(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def _csv_value(cell: str) -> str:
+    """A CSV cell's value: the documented formula guard is one leading quote."""
+    return cell[1:] if cell.startswith("'") else cell
+
+
+def _letters(path: Path, fmt: str) -> list[dict]:
+    """One {source, input_sha256} per letter in the output (CSV: a letter's first row)."""
+    if fmt == "jsonl":
+        return _records(path)
+    rows = list(csv.DictReader(path.open(encoding="utf-8", newline="")))
+    return [{"source": _csv_value(r["source"]), "input_sha256": r["input_sha256"]}
+            for r in rows if r["item"] in ("", "1")]
 
 
 def test_one_valid_record_per_letter_in_input_order(letter_folder: Path, tmp_path: Path) -> None:
@@ -70,7 +86,7 @@ def test_pipeline_failure_gives_an_error_row_for_that_letter_only(
     status = {Path(r["source"]).name: (r["status"], r["error"]) for r in recs}
     assert status["letter_1.txt"] == ("error", "pipeline failed: RuntimeError: marker found")
     assert sum(s == "ok" for s, _ in status.values()) == 5
-    assert result.exit_code == 0
+    assert result.exit_code == 3  # some letters are error rows
 
 
 def test_exit_code_is_nonzero_only_when_nothing_worked(tmp_path: Path) -> None:
@@ -132,23 +148,19 @@ def test_resume_after_simulated_crash_gives_one_record_per_input(
     assert out.read_text(encoding="utf-8") == full
 
 
-def test_resume_redoes_a_letter_whose_bytes_changed(letter_folder: Path, tmp_path: Path) -> None:
-    out = tmp_path / "out.jsonl"
-    _run([letter_folder], out)
-    (letter_folder / "letter_0.txt").write_text("changed\n")
-    result = _run([letter_folder], out, resume=True)
-    assert result.skipped == 5 and result.stats.done == 1
-    assert [Path(r["source"]).name for r in _records(out)].count("letter_0.txt") == 2
-
-
-def test_truncate_partial_line(tmp_path: Path) -> None:
-    path = tmp_path / "f"
-    path.write_bytes(b"a\nbb\ncc")
-    _truncate_partial_line(path)
-    assert path.read_bytes() == b"a\nbb\n"
-    path.write_bytes(b"no newline at all")
-    _truncate_partial_line(path)
-    assert path.read_bytes() == b""
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_resume_replaces_a_letter_whose_bytes_changed(letter_folder: Path, tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / f"out.{fmt}"
+    _run([letter_folder], out, fmt=fmt)
+    changed = letter_folder / "letter_0.txt"
+    changed.write_text("changed\n")
+    err = io.StringIO()
+    result = _run([letter_folder], out, fmt=fmt, resume=True, stderr=err)
+    assert result.skipped == 5 and result.stats.done == 1 and result.replaced == 1
+    assert f"{changed} changed since it was written" in err.getvalue() and "1 replaced" in err.getvalue()
+    shas = {(r["source"], r["input_sha256"]) for r in _letters(out, fmt)}
+    assert len(shas) == 6 and (str(changed), hashlib.sha256(b"changed\n").hexdigest()) in shas
+    assert len(_letters(out, fmt)) == 6
 
 
 def test_killed_run_resumes_without_duplicates(tmp_path: Path, hostile_mod) -> None:
@@ -211,3 +223,141 @@ def test_all_real_letters_extract_without_error(shared_letters: Path, tmp_path: 
     assert len(recs) == 101
     assert [r["source"] for r in recs if r["status"] != "ok"] == []
     assert result.exit_code == 0
+
+
+def test_csv_cells_a_spreadsheet_would_run_get_a_leading_quote() -> None:
+    rec = {
+        "id": "x", "source": "=evil.txt", "sha256": "s", "input_sha256": "i", "status": "ok", "error": None,
+        "warnings": ["@warn"], "case": {"case_number": "CM1", "diagnoses": ["-lumbar"]},
+        "determinations": [
+            {"item": 1, "service": '=HYPERLINK("http://x.test","click")', "decision": "UPHELD",
+             "rationale": "+cmd|' /C calc'!A0", "findings": ["  =1+1"], "guidelines": []},
+        ],
+    }
+    (row,) = csv_rows(rec)
+    assert row["service"] == "\'=HYPERLINK(\"http://x.test\",\"click\")"
+    assert row["rationale"] == "\'+cmd|\' /C calc\'!A0"
+    assert row["source"] == "\'=evil.txt" and row["warnings"] == "\'@warn" and row["diagnoses"] == "\'-lumbar"
+    assert row["findings"] == "\'=1+1"
+    assert not [v for v in row.values() if v[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert json.loads(format_record(rec, "jsonl")) == rec  # JSONL keeps every value exactly
+
+
+HOSTILE_NAMES = ["=SUM(1,2).txt", "'quoted.txt", "-dash.txt", "two  spaces.txt", "tab\there.txt",
+                 "new\nline.txt", "\tlead.txt"]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_resume_matches_file_names_exactly(
+    letter_folder: Path, tmp_path: Path, fmt: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = (letter_folder / "letter_0.txt").read_text(encoding="utf-8")
+    folder = tmp_path / "odd"
+    folder.mkdir()
+    for k, name in enumerate(HOSTILE_NAMES):
+        (folder / name).write_text(text.replace("CM99-0000100", f"CM99-00002{k:02d}"), encoding="utf-8")
+    monkeypatch.chdir(folder)  # relative paths: the sources themselves start with = ' - TAB
+    out = tmp_path / f"out.{fmt}"
+    _run(HOSTILE_NAMES, out, fmt=fmt)
+    full = out.read_bytes()
+    assert sorted(r["source"] for r in _letters(out, fmt)) == sorted(HOSTILE_NAMES)
+    for _ in range(2):
+        result = _run(HOSTILE_NAMES, out, fmt=fmt, resume=True)
+        assert result.skipped == len(HOSTILE_NAMES) and result.stats.done == 0
+        assert out.read_bytes() == full
+
+
+def test_resume_redoes_a_csv_letter_cut_between_its_rows(letter_folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.csv"
+    _run([letter_folder], out, fmt="csv")
+    full = out.read_text(encoding="utf-8")
+    lines = full.splitlines(keepends=True)
+    out.write_text("".join(lines[: 1 + 2 * 2 + 1]), encoding="utf-8")  # header, two letters, 1 row of the 3rd
+    result = _run([letter_folder], out, fmt="csv", resume=True)
+    assert result.skipped == 2 and result.stats.done == 4
+    assert out.read_text(encoding="utf-8") == full
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_second_writer_of_one_output_is_refused(letter_folder: Path, tmp_path: Path, fmt: str) -> None:
+    import fcntl
+
+    out = tmp_path / f"out.{fmt}"
+    _run([letter_folder], out, fmt=fmt)
+    before = out.read_bytes()
+    fd = os.open(tmp_path / f"out.{fmt}.lock", os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.write(fd, b"4242\n")
+        for resume in (True, False):
+            with pytest.raises(Exception, match=r"is being written by another imr extract \(pid 4242\)"):
+                _run([letter_folder], out, fmt=fmt, resume=resume)
+            assert out.read_bytes() == before
+    finally:
+        os.close(fd)
+    assert _run([letter_folder], out, fmt=fmt, resume=True).skipped == 6
+
+
+def _other_model(tmp_path: Path) -> str:
+    nlp = build_rules_pipeline()
+    nlp.meta["name"], nlp.meta["version"] = "other", "2.0.0"
+    nlp.to_disk(tmp_path / "other")
+    return str(tmp_path / "other")
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_resume_refuses_output_of_another_model(letter_folder: Path, tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / f"out.{fmt}"
+    _run([letter_folder / "letter_0.txt"], out, fmt=fmt)
+    before = out.read_bytes()
+    other = _other_model(tmp_path)
+    with pytest.raises(ValueError, match=r"rules .*en_other 2\.0\.0.*--allow-mixed-models"):
+        run_extract([letter_folder], model=other, output=out, fmt=fmt, resume=True, quiet=True)
+    assert out.read_bytes() == before
+    result = run_extract([letter_folder], model=other, output=out, fmt=fmt, resume=True, quiet=True,
+                         allow_mixed_models=True)
+    assert result.skipped == 1 and result.stats.done == 5
+
+
+def test_records_name_their_model(letter_folder: Path, tmp_path: Path) -> None:
+    from imr_determinations import __version__
+
+    out, out_csv = tmp_path / "out.jsonl", tmp_path / "out.csv"
+    (letter_folder / "empty.txt").write_bytes(b"")
+    _run([letter_folder], out)
+    for rec in _records(out):
+        assert rec["model"] == {"name": "rules", "version": __version__}
+        validate_record(rec)
+    run_extract([letter_folder / "letter_0.txt"], model=_other_model(tmp_path), output=out_csv, fmt="csv",
+                quiet=True)
+    assert {r["model"] for r in csv.DictReader(out_csv.open(encoding="utf-8"))} == {"en_other 2.0.0"}
+
+
+def test_resume_still_reports_earlier_error_rows(letter_folder: Path, tmp_path: Path) -> None:
+    (letter_folder / "empty.txt").write_bytes(b"")
+    out = tmp_path / "out.jsonl"
+    assert _run([letter_folder], out).exit_code == 3
+    again = _run([letter_folder], out, resume=True)
+    assert again.skipped == 7 and again.stats.done == 0 and again.exit_code == 3
+
+
+def test_csv_guideline_columns_and_service_category() -> None:
+    ca = {"text": "MTUS", "id": "MTUS/ACOEM/ch12", "cited_by": "claims_administrator"}
+    rev = {"text": "ODG", "id": "ODG/LOW_BACK", "cited_by": "reviewer"}
+    rat = {"text": "MTUS", "id": "MTUS/ACOEM/ch12", "cited_by": "rationale"}
+    rec = {
+        "id": "x", "source": "x.txt", "sha256": "s", "input_sha256": "i", "status": "ok", "error": None,
+        "warnings": [], "case": {},
+        "determinations": [
+            {"item": 1, "service": "MRI lumbar", "service_normalised": {"category": "imaging"},
+             "guidelines": [ca, rev, rat, dict(rev)]},
+            {"item": 2, "service": "Norco", "service_normalised": {"category": "medication"},
+             "guidelines": []},
+        ],
+    }
+    first, second = csv_rows(rec)
+    assert first["guideline_ids"] == "MTUS/ACOEM/ch12 | ODG/LOW_BACK"
+    assert first["claims_administrator_guideline_ids"] == "MTUS/ACOEM/ch12"
+    assert first["reviewer_guideline_ids"] == "ODG/LOW_BACK | MTUS/ACOEM/ch12"
+    assert (first["service_category"], second["service_category"]) == ("imaging", "medication")
+    assert (first["rows_in_letter"], second["rows_in_letter"]) == ("2", "2")

@@ -28,7 +28,7 @@ def outcomes(hostile_corpus: dict[str, Path], tmp_path_factory: pytest.TempPathF
     out = tmp_path_factory.mktemp("hostile_out") / "out.jsonl"
     folder = next(iter(hostile_corpus.values())).parent
     result = CliRunner().invoke(app, ["extract", str(folder), "--model", "rules", "-o", str(out), "--quiet"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output  # some inputs are error rows
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     by_source = {r["source"]: r for r in records}
     assert len(by_source) == len(records) == len(hostile_corpus)

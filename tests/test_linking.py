@@ -619,3 +619,28 @@ def test_linker_drops_the_tok2vec_tensor_unless_asked(model_like):
         doc = proc(doc)
     assert doc.tensor.shape == (len(doc), 8)
 
+
+
+def test_findings_carry_offsets_and_spancat_scores(model_like):
+    text = SEED_LAYOUT
+    finding = "without documented gains"
+    doc = model_like.make_doc(text)
+    doc.ents = [doc.char_span(m.start(), m.start() + len(s), label=lab)
+                for s, n, lab in SEED_ENTS for m in list(re.finditer(re.escape(s), text))[n : n + 1]]
+    start = text.index(finding)
+    span = doc.char_span(start, start + len(finding), label="CLINICAL_FINDING")
+    doc.spans["sc"] = [span]
+    doc.spans["sc"].attrs["scores"] = [0.8125]
+    for _, proc in model_like.pipeline:
+        doc = proc(doc)
+    (det,) = doc._.determinations
+    assert det["findings"] == [finding]
+    end = start + len(finding)
+    assert det["finding_details"] == [{"text": finding, "start": start, "end": end, "score": 0.8125}]
+
+
+def test_findings_without_spancat_scores_have_null_score(model_like):
+    finding = "without documented gains"
+    doc = _annotate(model_like, SEED_LAYOUT, SEED_ENTS, [(finding, 0, "CLINICAL_FINDING")])
+    (det,) = doc._.determinations
+    assert [(f["text"], f["score"]) for f in det["finding_details"]] == [(finding, None)]

@@ -147,7 +147,14 @@ def test_guideline_section_and_edition():
         ("Right shoulder arthroscopy", "category", "surgery"),
         ("Functional restoration program", "category", "program"),
         ("Urine drug screen", "category", "lab"),
-        ("Orthopedic consultation", "category", "other"),
+        ("Orthopedic consultation", "category", "evaluation"),
+        ("Preoperative Medical Clearance", "category", "evaluation"),
+        ("Comprehensive psychological testing", "category", "psych"),
+        ("Cognitive behavioral therapy x 6", "category", "psych"),
+        ("Pre-op urinalysis", "category", "lab"),
+        ("purchase of a bedside 3 in 1 commode", "category", "dme"),
+        ("Partial Hospitalization day treatment", "category", "program"),
+        ("Deprizine (unknown quantity)", "category", "other"),
     ],
 )
 def test_service(text, key, value):

@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from .extract import CSV_COLUMNS, FORMATS, ModelNotFoundError, run_extract
+from .extract import (
+    CSV_COLUMNS,
+    EXIT_CODES_HELP,
+    EXIT_SETUP,
+    FORMATS,
+    ModelNotFoundError,
+    OutputLockedError,
+    run_extract,
+)
 from .io import DEFAULT_MAX_CHARS
 from .review.cli import app as review_app
 
@@ -29,7 +37,10 @@ _MODEL_HELP = (
     help=(
         "Extract determination records from letters (.pdf/.txt files or folders, searched recursively).\n\n"
         "JSONL: one record per letter. CSV: one row per determination, case fields repeated, one row for "
-        f"a letter with no determinations or an error. CSV columns: {_CSV_HELP}."
+        f"a letter with no determinations or an error. CSV columns: {_CSV_HELP}. A CSV cell starting with "
+        "= + - @ TAB CR or ' gets one leading ' (spreadsheets then show it as text, not a formula).\n\n"
+        "A run takes a lock on OUTPUT.lock: a second run on the same output is refused.\n\n"
+        f"{EXIT_CODES_HELP}"
     )
 )
 def extract(
@@ -47,7 +58,15 @@ def extract(
     batch_size: Annotated[int, typer.Option("--batch-size", help="Letters per nlp.pipe batch")] = 16,
     resume: Annotated[
         bool,
-        typer.Option("--resume", help="Skip inputs already in --output and append the rest"),
+        typer.Option(
+            "--resume",
+            help="Skip inputs already in --output and append the rest; redo letters cut by a kill and "
+            "inputs whose bytes changed (their old record is replaced)",
+        ),
+    ] = False,
+    allow_mixed_models: Annotated[
+        bool,
+        typer.Option("--allow-mixed-models", help="Let --resume append to an output made with another model"),
     ] = False,
     engine: Annotated[str, typer.Option("--engine", help="local | dask (needs the 'scale' extra)")] = "local",
     scheduler: Annotated[
@@ -72,14 +91,15 @@ def extract(
             n_process=n_process,
             batch_size=batch_size,
             resume=resume,
+            allow_mixed_models=allow_mixed_models,
             engine=engine,
             scheduler=scheduler,
             max_chars=max_chars,
             quiet=quiet,
         )
-    except (ModelNotFoundError, ValueError) as exc:
+    except (ModelNotFoundError, ValueError, OutputLockedError) as exc:
         typer.echo(f"imr extract: error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+        raise typer.Exit(EXIT_SETUP) from exc
     if result.exit_code:
         raise typer.Exit(result.exit_code)
 

@@ -9,6 +9,7 @@ cluster (``engine="dask"``), and the writer puts results in input order either w
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import importlib.util
 import io
@@ -33,32 +34,40 @@ TRAINED_MODEL_DIR = Path("training") / "model-best"
 RULES_MODEL = "rules"
 
 # One CSV row per determination; case fields repeat on every row of a letter. A letter with no
-# determinations, or an error, still gets one row (determination columns empty). Newlines inside
-# values are flattened to spaces so that every row is exactly one line.
+# determinations, or an error, still gets one row (determination columns empty). Whitespace inside
+# values is flattened to single spaces (except `source`, written exactly: CSV quoting keeps a newline
+# in a file name). A cell that starts with = + - @ TAB CR or ' gets one leading ' so that a
+# spreadsheet shows it as text instead of running it as a formula; strip one leading ' to read a value.
 CSV_COLUMNS: tuple[str, ...] = (
-    "source",  # input path as given
+    "source",  # input path exactly as given
     "input_sha256",  # SHA-256 of the input file's bytes (the --resume key with source)
     "id",  # letter id
     "sha256",  # SHA-256 of the canonical text
+    "model",  # "name version" of the pipeline that made the row
     "status",  # ok | error
     "error",  # cause, for status=error
     "warnings",  # letter warnings joined by " | "
+    "rows_in_letter",  # rows this letter has (fewer in the file = a letter cut by a kill; --resume redoes it)
     *CASE_KEYS,
     "diagnoses",  # joined by " | "
     "item",  # 1-based item number in the letter
     "service",
+    "service_category",  # service_normalised.category: medication, imaging, therapy, evaluation, ..., other
     "original_request",
     "authorized",
     "decision",  # UPHELD | OVERTURNED | empty
     "decision_text",
     "medically_necessary",  # true | false | empty
-    "guideline_ids",  # joined by " | "
+    "guideline_ids",  # distinct ids in letter order, joined by " | "
+    "reviewer_guideline_ids",  # ids the expert reviewer cited (guideline line and rationale)
+    "claims_administrator_guideline_ids",  # ids the claims administrator cited
     "guidelines",  # "text [cited_by; pages]" joined by " | "
-    "findings",  # joined by " | "
+    "findings",  # joined by " | " (scores: finding_details in JSONL)
     "determination_warnings",  # joined by " | "
     "rationale",
 )
 CASE_COLUMNS = CSV_COLUMNS[CSV_COLUMNS.index("case_number") : CSV_COLUMNS.index("diagnoses") + 1]
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = ("jsonl", "csv")
 
 
@@ -104,6 +113,33 @@ def load_model(spec: str) -> Language:
         return spacy.load(spec)
     except (OSError, ValueError, ImportError) as exc:
         raise ModelNotFoundError(f"cannot load model {spec!r}: {exc}") from exc
+
+
+def model_identity(spec: str) -> dict[str, str | None]:
+    """Name and version of the pipeline ``spec`` names, from its meta.json (without loading it);
+    the rule pipeline is "rules" with the package version, since its rules change with it."""
+    from . import __version__
+
+    if spec == RULES_MODEL:
+        return {"name": RULES_MODEL, "version": __version__}
+    import spacy.util
+
+    path = Path(spec)
+    try:
+        if not path.is_dir():
+            path = spacy.util.get_package_path(spec)
+        meta = spacy.util.load_meta(path / "meta.json")
+    except (OSError, ValueError, ImportError):
+        return {"name": spec, "version": None}
+    name = f"{meta.get('lang', 'xx')}_{meta.get('name', 'pipeline')}"
+    return {"name": name, "version": meta.get("version")}
+
+
+def model_label(model: Any) -> str | None:
+    """The CSV form of a record's model: "name version"; None for a record without one."""
+    if not isinstance(model, dict) or not model.get("name"):
+        return None
+    return f"{model['name']} {model['version']}" if model.get("version") else str(model["name"])
 
 
 @lru_cache(maxsize=2)
@@ -344,33 +380,56 @@ def _guideline_text(g: dict) -> str:
     return f"{g.get('text') or g.get('id') or ''}" + (f" [{'; '.join(extra)}]" if extra else "")
 
 
+def _ids(guidelines: list[dict], cited_by: tuple[str, ...] | None = None) -> list[str]:
+    """Distinct guideline ids in order, optionally only those cited by one party."""
+    ids = (g.get("id") for g in guidelines if cited_by is None or g.get("cited_by") in cited_by)
+    return list(dict.fromkeys(i for i in ids if i))
+
+
+def _cell(value: str) -> str:
+    """OWASP's CSV injection guard: a leading ' makes a spreadsheet show the cell as text. A cell
+    already starting with ' gets one too, so that stripping one leading ' always gives the value."""
+    return "'" + value if value.startswith((*FORMULA_STARTS, "'")) else value
+
+
+def csv_value(cell: str) -> str:
+    """The value of a CSV cell this module wrote (undoes ``_cell``)."""
+    return cell[1:] if cell.startswith("'") else cell
+
+
 def csv_rows(record: dict) -> list[dict[str, str]]:
-    """CSV rows of one record (one per determination, at least one)."""
+    """CSV rows of one record (one per determination, at least one), cells guarded by ``_cell``."""
     case = record.get("case") or {}
+    dets = record.get("determinations") or []
     base = {
-        "source": _flat(record.get("source")),
+        "source": str(record.get("source") or ""),
         "input_sha256": _flat(record.get("input_sha256")),
         "id": _flat(record.get("id")),
         "sha256": _flat(record.get("sha256")),
+        "model": _flat(model_label(record.get("model"))),
         "status": _flat(record.get("status")),
         "error": _flat(record.get("error")),
         "warnings": _flat(record.get("warnings") or []),
+        "rows_in_letter": str(max(1, len(dets))),
     }
     for col in CASE_COLUMNS:
         base[col] = _flat(case.get(col))
     rows = []
-    for det in record.get("determinations") or []:
+    for det in dets:
         row = dict(base)
         guidelines = det.get("guidelines") or []
         row.update(
             item=_flat(det.get("item")),
             service=_flat(det.get("service")),
+            service_category=_flat((det.get("service_normalised") or {}).get("category")),
             original_request=_flat(det.get("original_request")),
             authorized=_flat(det.get("authorized")),
             decision=_flat(det.get("decision")),
             decision_text=_flat(det.get("decision_text")),
             medically_necessary=_flat(det.get("medically_necessary")),
-            guideline_ids=_flat([g.get("id") for g in guidelines if g.get("id")]),
+            guideline_ids=_flat(_ids(guidelines)),
+            reviewer_guideline_ids=_flat(_ids(guidelines, ("reviewer", "rationale"))),
+            claims_administrator_guideline_ids=_flat(_ids(guidelines, ("claims_administrator",))),
             guidelines=_flat([_guideline_text(g) for g in guidelines]),
             findings=_flat(det.get("findings") or []),
             determination_warnings=_flat(det.get("warnings") or []),
@@ -378,8 +437,8 @@ def csv_rows(record: dict) -> list[dict[str, str]]:
         )
         rows.append(row)
     if not rows:
-        rows.append({col: base.get(col, "") for col in CSV_COLUMNS})
-    return [{col: row.get(col, "") for col in CSV_COLUMNS} for row in rows]
+        rows.append(base)
+    return [{col: _cell(row.get(col, "")) for col in CSV_COLUMNS} for row in rows]
 
 
 def format_record(record: dict, fmt: str) -> str:
@@ -426,46 +485,209 @@ class RecordWriter:
 # resume
 
 
-def _truncate_partial_line(path: Path) -> None:
-    """Drop a trailing line without its newline (what a killed writer can leave)."""
-    size = path.stat().st_size
-    if size == 0:
-        return
-    with path.open("rb+") as fh:
-        fh.seek(size - 1)
-        if fh.read(1) == b"\n":
-            return
-        pos = size
-        block = 1 << 16
-        while pos > 0:
-            start = max(0, pos - block)
-            fh.seek(start)
-            chunk = fh.read(pos - start)
-            nl = chunk.rfind(b"\n")
-            if nl >= 0:
-                fh.truncate(start + nl + 1)
+class OutputLockedError(Exception):
+    """Another ``imr extract`` holds the output's lock; the message names its pid."""
+
+
+class OutputLock:
+    """An exclusive, non-blocking ``flock`` on ``OUTPUT.lock`` (holding the writer's pid) for the
+    whole run, so that two runs never write one output. A sidecar, not the output itself, because
+    --resume may replace the output file. Removed on release; a lock file left by a killed run is
+    harmless (the kernel drops a dead process's lock)."""
+
+    def __init__(self, output: Path):
+        self.output = output
+        self.path = output.with_name(output.name + ".lock")
+        self.fd: int | None = None
+
+    def __enter__(self) -> OutputLock:
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: no lock
+            return self
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                pid = os.read(fd, 32).decode("ascii", "replace").strip() or "unknown"
+                os.close(fd)
+                raise OutputLockedError(
+                    f"output {self.output} is being written by another imr extract (pid {pid})"
+                ) from None
+            try:
+                same = os.fstat(fd).st_ino == os.stat(self.path).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:  # else the holder removed the file between our open and flock: retry
+                break
+            os.close(fd)
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self.fd = fd
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.fd is not None:
+            self.path.unlink(missing_ok=True)
+            os.close(self.fd)
+            self.fd = None
+
+
+@dataclass
+class _Written:
+    """One letter already in the output: its key, model, status, byte range and whether it is whole."""
+
+    source: str
+    input_sha256: str | None
+    model: str | None
+    status: str | None
+    start: int
+    end: int
+    complete: bool
+
+
+def _jsonl_letters(path: Path) -> Iterator[_Written]:
+    with path.open("rb") as fh:
+        pos = 0
+        for n, line in enumerate(fh, start=1):
+            start, pos = pos, pos + len(line)
+            if not line.endswith(b"\n"):  # torn by a kill
+                yield _Written("", None, None, None, start, pos, False)
+                continue
+            try:
+                rec = json.loads(line)
+            except ValueError:
+                rec = None
+            if not isinstance(rec, dict) or not isinstance(rec.get("source"), str):
+                raise ValueError(f"cannot resume: line {n} of {path} is not an imr extract record")
+            yield _Written(rec["source"], rec.get("input_sha256"), model_label(rec.get("model")),
+                           rec.get("status"), start, pos, True)
+
+
+def _csv_letters(path: Path) -> Iterator[_Written]:
+    """Letters of a CSV output: consecutive rows of one (source, input_sha256), as many as their
+    ``rows_in_letter`` says; a letter with fewer rows, or a torn row, is incomplete."""
+    csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
+    with path.open("rb") as fh:
+        offsets = [0]  # end of each line read so far
+        ended = [True]  # whether the last line read ends in a newline (not torn by a kill)
+
+        def lines() -> Iterator[str]:
+            for raw in fh:
+                offsets.append(offsets[-1] + len(raw))
+                ended[0] = raw.endswith(b"\n")
+                yield raw.decode("utf-8", "surrogateescape")
+
+        reader = csv.reader(lines())
+        try:
+            header = next(reader, None)
+        except csv.Error as exc:
+            raise ValueError(f"cannot resume: {path} is not an imr extract CSV ({exc})") from exc
+        if header != list(CSV_COLUMNS):
+            raise ValueError(f"cannot resume: the columns of {path} differ from the ones this version "
+                             "writes (an older imr, or not an imr extract CSV); write to a new --output")
+        ncols, col = len(CSV_COLUMNS), {c: i for i, c in enumerate(CSV_COLUMNS)}
+        cur: _Written | None = None
+        rows = want = 0
+        while True:
+            start = offsets[-1]
+            try:
+                row = next(reader, None)
+            except csv.Error:
+                row = []
+            torn = row is not None and (len(row) != ncols or not ended[0])
+            if row is not None and not torn:
+                key = (csv_value(row[0]), row[col["input_sha256"]] or None)
+                if cur is not None and (key != (cur.source, cur.input_sha256) or rows >= want):
+                    cur.complete = rows == want
+                    yield cur
+                    cur = None
+                if cur is None:
+                    try:
+                        want = int(row[col["rows_in_letter"]])
+                    except ValueError:
+                        want = 0
+                    cur = _Written(key[0], key[1], csv_value(row[col["model"]]) or None,
+                                   row[col["status"]], start, start, False)
+                    rows = 0
+                rows += 1
+                cur.end = offsets[-1]
+                continue
+            if cur is not None:
+                cur.complete = rows == want
+                yield cur
+                cur = None
+            if row is None:
                 return
-            pos = start
-        fh.truncate(0)
+            yield _Written("", None, None, None, start, offsets[-1], False)
 
 
-def done_keys(path: Path, fmt: str) -> set[tuple[str, str | None]]:
-    """(source, input_sha256) of every input already written to ``path``."""
-    keys: set[tuple[str, str | None]] = set()
-    with path.open("r", encoding="utf-8", errors="replace", newline="") as fh:
-        if fmt == "jsonl":
-            for line in fh:
-                try:
-                    rec = json.loads(line)
-                except ValueError:
-                    continue
-                if isinstance(rec, dict) and "source" in rec:
-                    keys.add((rec["source"], rec.get("input_sha256")))
-        else:
-            for row in csv.DictReader(fh):
-                if row.get("source"):
-                    keys.add((row["source"], row.get("input_sha256") or None))
-    return keys
+@dataclass
+class ResumePlan:
+    """What --resume found in the output: inputs already done and what it removed."""
+
+    done: set[str] = field(default_factory=set)
+    done_errors: int = 0
+    replaced: list[str] = field(default_factory=list)
+    dropped_incomplete: int = 0
+
+
+def plan_resume(
+    output: Path, fmt: str, current: dict[str, str | None], model: str | None, allow_mixed_models: bool
+) -> ResumePlan:
+    """Read ``output`` and make it hold only whole letters of current inputs' current bytes.
+
+    Inputs whose bytes changed lose their old record (the caller redoes them, with a warning);
+    incomplete letters (a torn line, a CSV letter missing rows) are dropped and redone; a letter
+    written twice keeps its first copy. Letters of other inputs are kept. Refuses (ValueError) an
+    output made with another model unless ``allow_mixed_models``.
+    """
+    letters = list(_jsonl_letters(output) if fmt == "jsonl" else _csv_letters(output))
+    plan = ResumePlan()
+    keep: list[_Written] = []
+    seen: set[tuple[str, str | None]] = set()
+    for w in letters:
+        key = (w.source, w.input_sha256)
+        if not w.complete:
+            plan.dropped_incomplete += 1
+        elif w.source in current and current[w.source] != w.input_sha256:
+            plan.replaced.append(w.source)
+        elif key not in seen:
+            seen.add(key)
+            keep.append(w)
+            if w.source in current:
+                plan.done.add(w.source)
+                plan.done_errors += w.status == "error"
+    plan.replaced = sorted(set(plan.replaced) - plan.done)
+    others = sorted({w.model or "an unrecorded model (older imr)" for w in keep if w.model != model})
+    if others and not allow_mixed_models:
+        raise ValueError(f"cannot resume {output}: it was written with {', '.join(others)}; this run uses "
+                         f"{model}. Use the same --model, a new --output, or --allow-mixed-models")
+    if len(keep) < len(letters):
+        _keep_only(output, fmt, keep, letters)
+    return plan
+
+
+def _keep_only(output: Path, fmt: str, keep: list[_Written], letters: list[_Written]) -> None:
+    """Remove the letters not in ``keep``: truncate when they are all at the end (a killed run),
+    else write the kept byte ranges to a temp file and ``os.replace`` the output with it."""
+    kept = {id(w) for w in keep}
+    first_dropped = next(k for k, w in enumerate(letters) if id(w) not in kept)
+    if all(id(w) not in kept for w in letters[first_dropped:]):
+        os.truncate(output, letters[first_dropped].start)
+        return
+    tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
+    with output.open("rb") as src, tmp.open("wb") as dst:
+        if fmt == "csv":
+            dst.write(src.read(letters[0].start if letters else 0))
+        for w in keep:
+            src.seek(w.start)
+            dst.write(src.read(w.end - w.start))
+        dst.flush()
+        os.fsync(dst.fileno())
+    os.replace(tmp, output)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -566,21 +788,38 @@ def _dask_records(
             cluster.close()
 
 
+EXIT_OK, EXIT_NOTHING, EXIT_SETUP, EXIT_PARTIAL = 0, 1, 2, 3
+EXIT_CODES_HELP = (
+    "Exit status: 0 = every letter has a record; 1 = no letters found, or none could be processed; "
+    "2 = usage or setup error (bad option, model not found, output locked by another run, resume refused); "
+    "3 = some letters are error rows (the others are written)."
+)
+
+
 @dataclass
 class ExtractResult:
     total: int
     skipped: int
     stats: Stats
     seconds: float
+    skipped_errors: int = 0  # error rows among the skipped (already written) letters
+    replaced: int = 0  # letters redone because their input changed since they were written
 
     @property
     def exit_code(self) -> int:
-        """Non-zero only if there was work and none of it gave a record."""
-        if self.total == 0:
-            return 1
-        if self.stats.done and self.stats.ok == 0:
-            return 1
-        return 0
+        """``EXIT_CODES_HELP``, over every input: the ones done now and the ones already in the output."""
+        errors = self.stats.errors + self.skipped_errors
+        ok = self.stats.ok + self.skipped - self.skipped_errors
+        if self.total == 0 or ok == 0:
+            return EXIT_NOTHING
+        return EXIT_PARTIAL if errors else EXIT_OK
+
+
+def _input_sha(source: str) -> str | None:
+    try:
+        return file_sha256(source)
+    except OSError:
+        return None  # the error row names the cause
 
 
 def run_extract(
@@ -592,6 +831,7 @@ def run_extract(
     n_process: int = 1,
     batch_size: int = 16,
     resume: bool = False,
+    allow_mixed_models: bool = False,
     engine: str = "local",
     scheduler: str | None = None,
     max_chars: int = DEFAULT_MAX_CHARS,
@@ -601,7 +841,8 @@ def run_extract(
     nlp_factory: Callable[[str], Language] = load_model,
     partition_size: int = 8,
 ) -> ExtractResult:
-    """The whole ``imr extract`` run; raises ``ModelNotFoundError``/``ValueError`` for bad setup."""
+    """The whole ``imr extract`` run; raises ``ModelNotFoundError``/``ValueError``/``OutputLockedError``
+    for bad setup (before anything is written)."""
     err = stderr if stderr is not None else sys.stderr
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
@@ -614,68 +855,65 @@ def run_extract(
 
     sources = [str(p) for p in iter_letter_paths(paths)]
     spec = resolve_model(model)
-    stats = Stats()
-    skipped = 0
-    start = time.perf_counter()
-
-    done: set[tuple[str, str | None]] = set()
-    if output is not None and resume and output.exists():
-        _truncate_partial_line(output)
-        done = done_keys(output, fmt)
-    todo: list[str] = []
-    for source in sources:
-        if done:
-            try:
-                key = (source, file_sha256(source))
-            except OSError:
-                key = (source, None)
-            if key in done:
-                skipped += 1
-                continue
-        todo.append(source)
-
     if not sources:
         err.write("imr extract: no .pdf or .txt letters found in the given paths\n")
-        return ExtractResult(0, 0, stats, 0.0)
-    err.write(f"imr extract: model {spec}; {len(sources)} letters"
-              + (f", {skipped} already done (resume)" if skipped else "") + f"; engine {engine}\n")
+        return ExtractResult(0, 0, Stats(), 0.0)
+    identity = model_identity(spec)
+    lock = OutputLock(output) if output is not None else contextlib.nullcontext()
+    with lock:  # held from the resume scan to the last record
+        stats = Stats()
+        start = time.perf_counter()
+        plan = ResumePlan()
+        if output is not None and resume and output.exists() and output.stat().st_size > 0:
+            current = {source: _input_sha(source) for source in sources}
+            plan = plan_resume(output, fmt, current, model_label(identity), allow_mixed_models)
+            for source in plan.replaced[:10]:
+                err.write(f"imr extract: warning: {source} changed since it was written; "
+                          "its record is replaced\n")
+            if len(plan.replaced) > 10:
+                err.write(f"imr extract: warning: ... and {len(plan.replaced) - 10} more changed inputs\n")
+        todo = [source for source in sources if source not in plan.done]
+        skipped = len(sources) - len(todo)
+        err.write(f"imr extract: model {spec}; {len(sources)} letters"
+                  + (f", {skipped} already done (resume)" if skipped else "") + f"; engine {engine}\n")
 
-    target: int | TextIO
-    if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        new_file = not (resume and output.exists() and output.stat().st_size > 0)
-        flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if not new_file else os.O_TRUNC)
-        target = os.open(output, flags, 0o644)
-    else:
-        new_file = True
-        target = stdout if stdout is not None else sys.stdout
-    writer = RecordWriter(target, fmt, write_header=new_file)
-    progress = Progress(len(todo), err, live=(not quiet) and err.isatty())
-    try:
-        if todo:
-            if engine == "dask":
-                records = _dask_records(spec, todo, batch_size=batch_size, max_chars=max_chars,
-                                        n_workers=n_process, scheduler=scheduler, stats=stats,
-                                        partition_size=partition_size)
-            else:
-                nlp = nlp_factory(spec)
-                records = iter_records(nlp, todo, n_process=n_process, batch_size=batch_size,
-                                       max_chars=max_chars, stats=stats)
-            counted = Stats()
-            for record in records:
-                writer.write(record)
-                counted.add_record(record)
-                progress.update(counted.done)
-            stats.done, stats.ok, stats.errors, stats.determinations = (
-                counted.done, counted.ok, counted.errors, counted.determinations)
-    finally:
-        progress.close()
-        if isinstance(target, int):
-            os.close(target)
-    seconds = time.perf_counter() - start
-    result = ExtractResult(len(sources), skipped, stats, seconds)
-    err.write(summary_line(result) + "\n")
-    return result
+        target: int | TextIO
+        if output is not None:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            new_file = not (resume and output.exists() and output.stat().st_size > 0)
+            flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if not new_file else os.O_TRUNC)
+            target = os.open(output, flags, 0o644)
+        else:
+            new_file = True
+            target = stdout if stdout is not None else sys.stdout
+        writer = RecordWriter(target, fmt, write_header=new_file)
+        progress = Progress(len(todo), err, live=(not quiet) and err.isatty())
+        try:
+            if todo:
+                if engine == "dask":
+                    records = _dask_records(spec, todo, batch_size=batch_size, max_chars=max_chars,
+                                            n_workers=n_process, scheduler=scheduler, stats=stats,
+                                            partition_size=partition_size)
+                else:
+                    nlp = nlp_factory(spec)
+                    records = iter_records(nlp, todo, n_process=n_process, batch_size=batch_size,
+                                           max_chars=max_chars, stats=stats)
+                counted = Stats()
+                for record in records:
+                    record["model"] = dict(identity)
+                    writer.write(record)
+                    counted.add_record(record)
+                    progress.update(counted.done)
+                stats.done, stats.ok, stats.errors, stats.determinations = (
+                    counted.done, counted.ok, counted.errors, counted.determinations)
+        finally:
+            progress.close()
+            if isinstance(target, int):
+                os.close(target)
+        seconds = time.perf_counter() - start
+        result = ExtractResult(len(sources), skipped, stats, seconds, plan.done_errors, len(plan.replaced))
+        err.write(summary_line(result) + "\n")
+        return result
 
 
 def summary_line(result: ExtractResult) -> str:
@@ -688,7 +926,10 @@ def summary_line(result: ExtractResult) -> str:
         f"reading {s.read_seconds:.1f}s (PDF text extraction {s.pdf_seconds:.1f}s for {s.pdfs} PDFs)",
     ]
     if result.skipped:
-        parts.append(f"{result.skipped} skipped (already in output)")
+        parts.append(f"{result.skipped} skipped (already in output"
+                     + (f", {result.skipped_errors} of them error rows)" if result.skipped_errors else ")"))
+    if result.replaced:
+        parts.append(f"{result.replaced} replaced (input changed since it was written)")
     if s.pipeline_fallbacks:
         parts.append(f"{s.pipeline_fallbacks} letters re-run alone after a batch failure")
     return "; ".join(parts)

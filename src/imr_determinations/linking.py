@@ -785,9 +785,15 @@ def _choose_service(
 
 
 def _build_item(
-    text: str, idx: _Index, it: ItemView, rules_only: bool, truncated: str | None = None
+    text: str,
+    idx: _Index,
+    it: ItemView,
+    rules_only: bool,
+    truncated: str | None = None,
+    scores: dict[tuple[int, int], float] | None = None,
 ) -> dict[str, Any] | None:
-    """One determination from an item section; ``truncated`` = why this item looks cut off."""
+    """One determination from an item section; ``truncated`` = why this item looks cut off;
+    ``scores`` = spancat's score per (start, end) of a CLINICAL_FINDING (none for rule spans)."""
     warnings: list[str] = []
     hs, he = it.heading or (it.start, it.start)
     head_text = text[hs:he]
@@ -847,6 +853,7 @@ def _build_item(
     if truncated:
         warnings.append(truncated)
     findings: list[str] = []
+    details: list[dict[str, Any]] = []  # offsets and score of each finding, so weak ones can be filtered
     seen_findings: set[str] = set()
     for s, e in rationale_parts:
         for m in idx.within(s, e, "CLINICAL_FINDING"):
@@ -854,6 +861,8 @@ def _build_item(
             if t and t not in seen_findings:
                 seen_findings.add(t)
                 findings.append(t)
+                score = (scores or {}).get((m.start, m.end))
+                details.append({"text": t, "start": m.start, "end": m.end, "score": score})
     rationale = None
     if rationale_parts:
         s, e = rationale_parts[0]
@@ -875,6 +884,7 @@ def _build_item(
         "medically_necessary": decision["medically_necessary"] if decision else None,
         "guidelines": _guidelines(text, idx, it),
         "findings": findings,
+        "finding_details": details,
         "rationale": rationale,
         "spans": {"service": [svc[0], svc[1]], "decision": decision["span"] if decision else None},
         "warnings": warnings,
@@ -982,6 +992,7 @@ def _fallback_items(text: str, idx: _Index, others: list[Section]) -> list[dict[
                 "medically_necessary": d["medically_necessary"] if d else None,
                 "guidelines": [],
                 "findings": [],
+                "finding_details": [],
                 "rationale": None,
                 "spans": {"service": [ss, se], "decision": [decisions[j].start, decisions[j].end]},
                 "warnings": ["item found from spans only (no item section)"],
@@ -1086,6 +1097,16 @@ def truncation(text: str, views: list[ItemView]) -> tuple[str | None, int | None
     return reason, None
 
 
+def _span_scores(group: Any) -> list[float] | None:
+    """spancat's score per span of a group (``attrs["scores"]``), or None when the group has none
+    that line up with its spans (rule spans, or a group rebuilt after spancat)."""
+    raw = group.attrs.get("scores")
+    if raw is None:
+        return None
+    flat = [float(x) for x in numpy.asarray(raw, dtype=float).reshape(-1)]
+    return [round(x, 4) for x in flat] if len(flat) == len(group) else None
+
+
 def link(
     doc: Doc, rules_only: bool = False, sections_key: str = SECTIONS_KEY, spans_key: str = SPANS_KEY
 ) -> tuple[list[dict[str, Any]], dict[str, Any], list[str]]:
@@ -1095,6 +1116,7 @@ def link(
     views, others = item_views(_sections_of(doc, sections_key))
     split_shared_blocks(text, views)
     mentions: list[Mention] = []
+    finding_scores: dict[tuple[int, int], float] = {}
     if rules_only:
         mentions.extend(rule_mentions(text, views))
     else:
@@ -1107,13 +1129,17 @@ def link(
         offsets = doc.to_array([IDX, LENGTH]).tolist()
         strings = doc.vocab.strings
         wanted = {strings.add("CLINICAL_FINDING"): "CLINICAL_FINDING", strings.add("DIAGNOSIS"): "DIAGNOSIS"}
-        for sp in doc.spans[spans_key]:
+        group = doc.spans[spans_key]
+        group_scores = _span_scores(group)
+        for k, sp in enumerate(group):
             label = wanted.get(sp.label)
             if label is not None and sp.end > sp.start:
                 s = offsets[sp.start][0]
                 last = offsets[sp.end - 1]
                 t = last[0] + last[1]
                 mentions.append(Mention(s, t, label, text[s:t]))
+                if group_scores is not None and label == "CLINICAL_FINDING":
+                    finding_scores[(s, t)] = group_scores[k]
     idx = _Index(mentions)
     cut_reason, cut_view = truncation(text, views)
     dets = []
@@ -1126,7 +1152,7 @@ def link(
                 if not has_rat
                 else "item text ends mid-sentence; letter appears truncated"
             )
-        d = _build_item(text, idx, v, rules_only, note)
+        d = _build_item(text, idx, v, rules_only, note, finding_scores)
         if d is not None:
             dets.append(d)
     dets = _dedupe(_merge_statements(dets))
