@@ -531,7 +531,7 @@ def self_check(systems: dict[str, Any], folder: Path) -> dict[str, Any]:
         try:
             text = read_letter(path).text
         except LetterReadError as exc:
-            unreadable.append({"letter": path.name, "error": str(exc)})
+            unreadable.append({"letter": Path(path).name, "error": str(exc)})  # a FolderError is a str
             continue
         if "Decision rationale:" in text:
             texts[path.name] = text

@@ -3,9 +3,11 @@ import hashlib
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -206,13 +208,31 @@ def test_model_resolution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
 
 
 @pytest.mark.slow
-def test_dask_local_cluster_matches_local_run(letter_folder: Path, tmp_path: Path) -> None:
+def test_dask_local_cluster_matches_local_run(
+    letter_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pytest.importorskip("distributed")
     (letter_folder / "bad.txt").write_bytes(b"")
+    locked = letter_folder / "locked"  # listed in this process; its error row travels to a worker
+    locked.mkdir()
+    _lock(monkeypatch, locked)
     local, dask = tmp_path / "local.jsonl", tmp_path / "dask.jsonl"
     _run([letter_folder], local)
     _run([letter_folder], dask, engine="dask", n_process=2, partition_size=2)
     assert dask.read_bytes() == local.read_bytes()
+    assert _records(dask)[-1]["error"] == "cannot list folder: Permission denied"
+
+
+def _lock(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """Listing ``folder`` fails as without read permission (chmod 000 does not stop root)."""
+    real_scandir = os.scandir
+
+    def scandir(path):
+        if not isinstance(path, int) and Path(path) == folder:  # shutil.rmtree lists by fd
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
 
 
 @pytest.mark.letters
@@ -361,3 +381,75 @@ def test_csv_guideline_columns_and_service_category() -> None:
     assert first["reviewer_guideline_ids"] == "ODG/LOW_BACK | MTUS/ACOEM/ch12"
     assert (first["service_category"], second["service_category"]) == ("imaging", "medication")
     assert (first["rows_in_letter"], second["rows_in_letter"]) == ("2", "2")
+
+
+def _in_thread(seconds: float, fn, *args, **kw):
+    """fn(*args, **kw) in a daemon thread; a batch that hangs fails the test instead of the run."""
+    box: dict = {}
+    thread = threading.Thread(target=lambda: box.update(value=fn(*args, **kw)), daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"still running after {seconds}s"
+    return box["value"]
+
+
+def test_special_files_get_error_rows_and_the_batch_ends(letter_folder: Path, tmp_path: Path) -> None:
+    if not hasattr(os, "mkfifo") or not Path("/dev/zero").exists():
+        pytest.skip("needs os.mkfifo and /dev/zero")
+    os.mkfifo(letter_folder / "letter_1a.txt")
+    (letter_folder / "letter_3a.txt").symlink_to("/dev/zero")
+    out = tmp_path / "out.jsonl"
+    result = _in_thread(60, _run, [letter_folder], out)
+    recs = _records(out)
+    assert [Path(r["source"]).name for r in recs] == sorted(p.name for p in letter_folder.iterdir())
+    errors = {Path(r["source"]).name: r["error"] for r in recs if r["status"] == "error"}
+    assert errors == {"letter_1a.txt": "not a regular file (named pipe)",
+                      "letter_3a.txt": "not a regular file (character device)"}
+    assert result.stats.ok == 6
+    again = _in_thread(60, _run, [letter_folder], out, resume=True)  # --resume hashes every input first
+    assert again.skipped == 8 and again.stats.done == 0
+
+
+def test_a_folder_that_cannot_be_listed_gets_an_error_row_in_its_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, synthetic_letter: str
+) -> None:
+    for sub in ("a", "b", "c"):
+        (tmp_path / "in" / sub).mkdir(parents=True)
+        (tmp_path / "in" / sub / "letter.txt").write_text(synthetic_letter)
+    locked = tmp_path / "in" / "b"
+    _lock(monkeypatch, locked)
+    out = tmp_path / "out.jsonl"
+    result = _run([tmp_path / "in"], out)
+    recs = _records(out)
+    assert [(r["source"], r["status"]) for r in recs] == [
+        (str(tmp_path / "in" / "a" / "letter.txt"), "ok"),
+        (str(locked), "error"),
+        (str(tmp_path / "in" / "c" / "letter.txt"), "ok"),
+    ]
+    assert recs[1]["error"] == "cannot list folder: Permission denied"
+    assert result.stats.errors == 1 and result.exit_code == 3  # some letters are error rows
+
+
+def _short_pipeline(spec: str) -> Language:
+    nlp = build_rules_pipeline()
+    nlp.max_length = 4000  # below --max-chars: spaCy's own limit must not decide
+    return nlp
+
+
+def test_max_chars_is_the_only_length_limit(tmp_path: Path, synthetic_letter: str) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name, copies in (("a_short.txt", 1), ("b_long.txt", 2), ("c_too_long.txt", 4), ("d_short.txt", 1)):
+        (folder / name).write_text("\n".join([synthetic_letter] * copies), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = run_extract([folder], model="rules", output=out, quiet=True, nlp_factory=_short_pipeline,
+                         max_chars=8000, batch_size=4)
+    recs = _records(out)
+    assert [r["status"] for r in recs] == ["ok", "ok", "error", "ok"]
+    assert re.match(r"letter too large: [\d,]+ characters \(limit 8,000\); split it, or raise imr extract "
+                    r"--max-chars \(each 100,000 characters .* about \d+ MB", recs[2]["error"])
+    assert result.stats.pipeline_fallbacks == 0
+    # the advice works: a higher --max-chars reads the letter
+    run_extract([folder / "c_too_long.txt"], model="rules", output=out, quiet=True,
+                nlp_factory=_short_pipeline, max_chars=20000)
+    assert _records(out)[0]["status"] == "ok"

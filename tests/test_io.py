@@ -1,8 +1,15 @@
+import io
+import os
+import pickle
+import re
+import threading
+import zipfile
 from pathlib import Path
 
 import pytest
 
 from imr_determinations.io import (
+    FolderError,
     LetterReadError,
     file_sha256,
     iter_letter_paths,
@@ -85,3 +92,125 @@ def test_file_sha256_and_iter_letter_paths(tmp_path: Path) -> None:
     assert found == ["a.txt", "b/2.PDF"]
     sha = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"  # SHA-256 of b"abc"
     assert file_sha256(tmp_path / "a.txt") == sha
+
+
+def _within(seconds: float, fn, *args):
+    """fn(*args) in a daemon thread: a call that blocks (a pipe, /dev/zero) fails the test, not the run."""
+    box: dict = {}
+
+    def run() -> None:
+        try:
+            box["value"] = fn(*args)
+        except Exception as exc:  # noqa: BLE001 - handed back to the test
+            box["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"{fn.__name__} still running after {seconds}s"
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+@pytest.fixture
+def special_files(tmp_path: Path) -> dict[str, Path]:
+    if not hasattr(os, "mkfifo") or not Path("/dev/zero").exists():
+        pytest.skip("needs os.mkfifo and /dev/zero")
+    pipe, zero = tmp_path / "pipe.txt", tmp_path / "zero.txt"
+    os.mkfifo(pipe)
+    zero.symlink_to("/dev/zero")
+    return {"named pipe": pipe, "character device": zero}
+
+
+def test_special_files_are_refused_without_being_opened(special_files: dict[str, Path]) -> None:
+    for kind, path in special_files.items():
+        with pytest.raises(LetterReadError, match=re.escape(f"not a regular file ({kind})")):
+            _within(5, read_letter, path)
+        with pytest.raises(OSError, match=re.escape(kind)):
+            _within(5, file_sha256, path)
+
+
+def _zip() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("word/document.xml", "<w:document/>")
+    return buf.getvalue()
+
+
+OFFICE_ZIP = _zip()
+OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 200
+ADVICE = ": imr reads .pdf and .txt letters; convert it to PDF or text first"
+
+
+@pytest.mark.parametrize(
+    "name,data,message",
+    [
+        ("a.docx", OFFICE_ZIP, "unsupported file type .docx" + ADVICE),
+        ("a.xlsx", OFFICE_ZIP, "unsupported file type .xlsx" + ADVICE),
+        ("a.doc", OLE, "unsupported file type .doc" + ADVICE),
+        ("a.rtf", b"{\\rtf1\\ansi Case Number: CM1}", "unsupported file type .rtf" + ADVICE),
+        ("a.odt", OFFICE_ZIP, "unsupported file type .odt" + ADVICE),
+        ("docx_renamed.txt", OFFICE_ZIP,
+         "unsupported file type (zip archive, e.g. .docx, .xlsx or .odt, by its content)" + ADVICE),
+        ("doc_no_suffix", OLE,
+         "unsupported file type (OLE document, e.g. .doc or .xls, by its content)" + ADVICE),
+    ],
+)
+def test_unsupported_document_types_are_named(tmp_path: Path, name: str, data: bytes, message: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(LetterReadError) as info:
+        read_letter(path)
+    assert str(info.value) == message
+
+
+def test_folders_that_cannot_be_listed_yield_an_error_in_their_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for sub in ("a", "b", "c"):
+        (tmp_path / sub).mkdir()
+        (tmp_path / sub / f"{sub}.txt").write_text("x")
+    real_scandir = os.scandir
+
+    def scandir(path):
+        if Path(path) == tmp_path / "b":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    found = list(iter_letter_paths([tmp_path]))
+    assert found == [tmp_path / "a" / "a.txt", str(tmp_path / "b"), tmp_path / "c" / "c.txt"]
+    assert isinstance(found[1], FolderError)
+    with pytest.raises(LetterReadError, match="^cannot list folder: Permission denied$"):
+        read_letter(found[1])
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
+                    reason="root reads a chmod 000 folder anyway; the mocked test above covers it")
+def test_a_chmod_000_folder_yields_an_error(tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "x.txt").write_text("x")
+    locked.chmod(0)
+    try:
+        found = list(iter_letter_paths([tmp_path]))
+    finally:
+        locked.chmod(0o755)
+    assert found == [str(locked)] and found[0].message.startswith("cannot list folder")
+
+
+def test_folder_symlinks_are_followed_and_loops_named(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    (root / "real").mkdir(parents=True)
+    (root / "real" / "x.txt").write_text("x")
+    (root / "link").symlink_to(root / "real", target_is_directory=True)
+    (root / "loop").symlink_to(root, target_is_directory=True)
+    found = list(iter_letter_paths([root]))
+    assert found == [root / "link" / "x.txt", str(root / "loop"), root / "real" / "x.txt"]
+    assert found[1].message.startswith(f"folder link loop: leads back to {root}")
+
+
+def test_folder_error_survives_pickling() -> None:
+    error = pickle.loads(pickle.dumps(FolderError("/x", "cannot list folder: Permission denied")))
+    assert error == "/x" and error.message == "cannot list folder: Permission denied"

@@ -16,7 +16,7 @@ from .extract import (
     OutputLockedError,
     run_extract,
 )
-from .io import DEFAULT_MAX_CHARS
+from .io import DEFAULT_MAX_CHARS, MB_PER_100K_CHARS
 from .review.cli import app as review_app
 
 app = typer.Typer(
@@ -30,6 +30,12 @@ _CSV_HELP = ", ".join(CSV_COLUMNS)
 _MODEL_HELP = (
     "spaCy pipeline: a package name or folder, or 'rules' for the no-training rule pipeline. "
     "Default: the installed en_imr_determinations package, else training/model-best."
+)
+
+_MAX_CHARS_HELP = (
+    "Refuse letters longer than this many characters (they get an error row). With the trained pipeline "
+    f"a process needs about {MB_PER_100K_CHARS} MB per 100,000 characters in one batch (--batch-size "
+    "letters), so one letter at the default limit takes about 1 GB."
 )
 
 
@@ -75,7 +81,7 @@ def extract(
     ] = None,
     max_chars: Annotated[
         int,
-        typer.Option("--max-chars", help="Refuse letters longer than this"),
+        typer.Option("--max-chars", help=_MAX_CHARS_HELP),
     ] = DEFAULT_MAX_CHARS,
     quiet: Annotated[
         bool,

@@ -26,7 +26,15 @@ from typing import Any, TextIO
 
 from spacy.language import Language
 
-from .io import DEFAULT_MAX_CHARS, LetterReadError, LetterText, file_sha256, iter_letter_paths, read_letter
+from .io import (
+    DEFAULT_MAX_CHARS,
+    FolderError,
+    LetterReadError,
+    LetterText,
+    file_sha256,
+    iter_letter_paths,
+    read_letter,
+)
 from .records import CASE_KEYS
 
 PACKAGE_MODEL = "en_imr_determinations"
@@ -305,9 +313,14 @@ def _single(nlp: Language, item: _Input, handler: DropFailedDocs) -> dict:
     return _finish(item, doc)
 
 
+def _source(path: str | os.PathLike) -> str:
+    """An input as the batch carries it: its path as a str (a ``FolderError`` keeps its cause)."""
+    return path if isinstance(path, FolderError) else str(path)
+
+
 def iter_records(
     nlp: Language,
-    sources: Iterable[str],
+    sources: Iterable[str | os.PathLike],
     *,
     n_process: int = 1,
     batch_size: int = 16,
@@ -317,11 +330,15 @@ def iter_records(
     """One record per source, in input order, whatever happens to any single letter.
 
     A batch that raises inside the pipeline is re-run letter by letter (the failing letter
-    gets an error row), then ``nlp.pipe`` restarts where the feed stopped.
+    gets an error row), then ``nlp.pipe`` restarts where the feed stopped. The pipeline's
+    ``max_length`` is set to ``max_chars``: one limit, checked by ``read_letter`` before the pipe,
+    so a long letter gets the "letter too large" row with its advice, never spaCy's E088 failing
+    its whole batch.
     """
     stats = stats if stats is not None else Stats()
     handler = install_error_handler(nlp)
-    feed = _Feed(enumerate(str(s) for s in sources), max_chars, stats)
+    nlp.max_length = max_chars
+    feed = _Feed(enumerate(_source(s) for s in sources), max_chars, stats)
     pending = feed.pending
 
     def release_before(index: int | None) -> Iterator[dict]:
@@ -853,7 +870,7 @@ def run_extract(
     if n_process < 1 or batch_size < 1 or max_chars < 1:
         raise ValueError("--n-process, --batch-size and --max-chars must be positive")
 
-    sources = [str(p) for p in iter_letter_paths(paths)]
+    sources = [_source(p) for p in iter_letter_paths(paths)]
     spec = resolve_model(model)
     if not sources:
         err.write("imr extract: no .pdf or .txt letters found in the given paths\n")

@@ -7,8 +7,10 @@ what gold annotations are anchored to and what their SHA-256 is taken over.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +18,34 @@ from pathlib import Path
 from .textnorm import normalise_text, text_sha256
 
 LETTER_SUFFIXES = (".pdf", ".txt")
-DEFAULT_MAX_CHARS = 2_000_000
+# Peak memory one process adds per 100,000 characters of a letter, measured with the trained
+# pipeline (the rules pipeline needs ~6 MB); the default keeps one process near 1 GB (measured
+# 1.0 GB for a 500,000-character letter), 18 times the longest of the 101 real letters.
+MB_PER_100K_CHARS = 180
+DEFAULT_MAX_CHARS = 500_000
+
+# Document types people hand in by mistake: refused up front with advice, not read as garbage text.
+UNSUPPORTED_SUFFIXES = frozenset({
+    ".doc", ".docx", ".rtf", ".odt", ".ods", ".xls", ".xlsx", ".ppt", ".pptx", ".msg", ".zip",
+    ".png", ".jpg", ".jpeg", ".tif", ".tiff",
+})
+UNSUPPORTED_MAGIC = (
+    (b"PK\x03\x04", "zip archive, e.g. .docx, .xlsx or .odt"),
+    (b"PK\x05\x06", "zip archive, e.g. .docx, .xlsx or .odt"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "OLE document, e.g. .doc or .xls"),
+    (b"{\\rtf", "RTF document"),
+    (b"\x89PNG", "PNG image"),
+    (b"\xff\xd8\xff", "JPEG image"),
+    (b"II*\x00", "TIFF image"),
+    (b"MM\x00*", "TIFF image"),
+)
+_SPECIAL_FILES = (
+    (stat.S_ISDIR, "folder"),
+    (stat.S_ISFIFO, "named pipe"),
+    (stat.S_ISCHR, "character device"),
+    (stat.S_ISBLK, "block device"),
+    (stat.S_ISSOCK, "socket"),
+)
 
 
 class LetterReadError(Exception):
@@ -34,27 +63,101 @@ class LetterText:
     warnings: list[str] = field(default_factory=list)
 
 
-def iter_letter_paths(paths: Iterable[str | os.PathLike]) -> Iterator[Path]:
-    """Files named directly, plus .pdf/.txt files found (sorted, recursively) in folders."""
+class FolderError(str):
+    """A folder that could not be searched, standing where its letters would be in the input order.
+
+    It is the folder's path (a ``str``, so it travels through a batch, a Dask partition and the
+    ``--resume`` keys like any source) and carries the cause, which ``read_letter`` raises.
+    """
+
+    message: str
+
+    def __new__(cls, path: str, message: str) -> FolderError:
+        self = super().__new__(cls, path)
+        self.message = message
+        return self
+
+    def __reduce__(self) -> tuple:
+        return FolderError, (str(self), self.message)
+
+
+def iter_letter_paths(paths: Iterable[str | os.PathLike]) -> Iterator[Path | FolderError]:
+    """Files named directly, plus .pdf/.txt files found (sorted, recursively) in folders.
+
+    Nothing is dropped in silence: a folder that cannot be listed yields a ``FolderError`` where
+    its letters would have come. Symlinked folders are followed like real ones (two links to one
+    folder list its letters under both paths, as naming a file twice does); a link back to a folder
+    that is being searched (a loop, found by st_dev/st_ino) yields a ``FolderError`` instead.
+    """
     for p in paths:
         path = Path(p)
         if path.is_dir():
-            for root, dirs, files in os.walk(path):
-                dirs.sort()
-                for name in sorted(files):
-                    if name.lower().endswith(LETTER_SUFFIXES):
-                        yield Path(root) / name
+            yield from _search_folder(path, {})
         else:
             yield path
 
 
+def _search_folder(folder: Path, ancestors: dict[tuple[int, int], Path]) -> Iterator[Path | FolderError]:
+    """Letters of ``folder``, then of its subfolders by name; ``ancestors`` maps (st_dev, st_ino) to path."""
+    try:
+        st = folder.stat()
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError as exc:
+        yield FolderError(str(folder), f"cannot list folder: {exc.strerror or exc}")
+        return
+    key = (st.st_dev, st.st_ino)
+    if key in ancestors:
+        yield FolderError(str(folder), f"folder link loop: leads back to {ancestors[key]}, which is "
+                                       "being searched; not searched again")
+        return
+    subfolders = []
+    for entry in entries:
+        try:
+            is_dir = entry.is_dir()  # follows symlinks
+        except OSError:
+            is_dir = False  # an unresolvable link: a letter name still gets its row from read_letter
+        if is_dir:
+            subfolders.append(Path(entry.path))
+        elif entry.name.lower().endswith(LETTER_SUFFIXES):
+            yield Path(entry.path)
+    inner = {**ancestors, key: folder}
+    for sub in subfolders:
+        yield from _search_folder(sub, inner)
+
+
+def _special_file(st: os.stat_result) -> str | None:
+    """Why a file is no letter to open (a pipe blocks, a device never ends), or None for a regular file."""
+    if stat.S_ISREG(st.st_mode):
+        return None
+    kind = next((name for test, name in _SPECIAL_FILES if test(st.st_mode)), "special file")
+    return f"not a regular file ({kind})"
+
+
 def file_sha256(path: str | os.PathLike, chunk_size: int = 1 << 20) -> str:
-    """SHA-256 of a file's bytes, read in chunks so a huge input costs no memory."""
+    """SHA-256 of a file's bytes, read in chunks so a huge input costs no memory.
+
+    Anything but a regular file raises ``OSError`` before it is opened: opening a named pipe
+    blocks until a writer comes, and reading /dev/zero never ends.
+    """
+    problem = _special_file(os.stat(path))
+    if problem:
+        raise OSError(errno.EINVAL, problem, str(path))
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         while chunk := fh.read(chunk_size):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def _unsupported_type(path: Path, head: bytes) -> str | None:
+    """Why a file is a document type imr does not read (by suffix, else by its first bytes), or None."""
+    suffix = path.suffix.lower()
+    what = suffix if suffix in UNSUPPORTED_SUFFIXES else next(
+        (f"({name}, by its content)" for magic, name in UNSUPPORTED_MAGIC if head.startswith(magic)), None)
+    if what is None:
+        return None
+    return f"unsupported file type {what}: imr reads .pdf and .txt letters; convert it to PDF or text first"
 
 
 def _decode_text(data: bytes) -> tuple[str, str]:
@@ -87,10 +190,12 @@ def _looks_binary(text: str) -> bool:
     return bad / len(sample) > 0.05
 
 
+_LIMIT_ADVICE = (f"split it, or raise imr extract --max-chars (each 100,000 characters of a letter take "
+                 f"about {MB_PER_100K_CHARS} MB of memory per process)")
+
+
 def _too_large(chars: int, max_chars: int) -> LetterReadError:
-    return LetterReadError(
-        f"letter too large: {chars:,} characters (limit {max_chars:,}); split it or raise --max-chars"
-    )
+    return LetterReadError(f"letter too large: {chars:,} characters (limit {max_chars:,}); {_LIMIT_ADVICE}")
 
 
 def read_pdf_text(path: Path, max_chars: int = DEFAULT_MAX_CHARS) -> tuple[str, int]:
@@ -130,15 +235,26 @@ def read_letter(path: str | os.PathLike, max_chars: int = DEFAULT_MAX_CHARS) -> 
     """The canonical text of one letter, or ``LetterReadError`` naming why there is none.
 
     Memory stays bounded by ``max_chars``: oversized text files are refused from their size
-    before they are read, PDFs as soon as their extracted text passes the limit.
+    before they are read, PDFs as soon as their extracted text passes the limit. Only regular
+    files are opened (a named pipe or a device gets its error from ``os.stat``), and document
+    types imr does not read (.docx, zip, OLE, RTF, images) are named as such.
     """
+    if isinstance(path, FolderError):
+        raise LetterReadError(path.message)
     path = Path(path)
-    if not path.exists():
-        raise LetterReadError("file not found")
-    if path.is_dir():
-        raise LetterReadError("is a folder, not a letter")
     try:
-        size = path.stat().st_size
+        st = path.stat()
+    except FileNotFoundError as exc:
+        raise LetterReadError("file not found") from exc
+    except OSError as exc:
+        raise LetterReadError(f"cannot read file: {exc.strerror or exc}") from exc
+    if stat.S_ISDIR(st.st_mode):
+        raise LetterReadError("is a folder, not a letter")
+    problem = _special_file(st)
+    if problem:
+        raise LetterReadError(problem)
+    size = st.st_size
+    try:
         with path.open("rb") as fh:
             head = fh.read(1024)
     except OSError as exc:
@@ -148,6 +264,9 @@ def read_letter(path: str | os.PathLike, max_chars: int = DEFAULT_MAX_CHARS) -> 
     warnings: list[str] = []
     encoding = None
     is_pdf = b"%PDF-" in head
+    unsupported = None if is_pdf else _unsupported_type(path, head)
+    if unsupported:
+        raise LetterReadError(unsupported)
     if is_pdf or path.suffix.lower() == ".pdf":
         if not is_pdf:
             raise LetterReadError("not a PDF (no %PDF header) although named .pdf")
@@ -158,10 +277,8 @@ def read_letter(path: str | os.PathLike, max_chars: int = DEFAULT_MAX_CHARS) -> 
     else:
         # no encoding takes more than 4 bytes per character
         if size > 4 * max_chars + 4:
-            raise LetterReadError(
-                f"letter too large: {size / 1e6:,.1f} MB file (limit {max_chars:,} characters); "
-                "split it or raise --max-chars"
-            )
+            raise LetterReadError(f"letter too large: {size / 1e6:,.1f} MB file "
+                                  f"(limit {max_chars:,} characters); {_LIMIT_ADVICE}")
         try:
             data = path.read_bytes()
         except OSError as exc:
