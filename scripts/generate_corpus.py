@@ -21,7 +21,7 @@ def main(
     n_heldout: Annotated[int, typer.Option(help="Letters in heldout.spacy (held-out entries only).")] = 200,
     output_dir: Annotated[Path, typer.Option(help="Where <split>.spacy and generated/ go.")] = Path("corpus"),
     lexicon_dir: Annotated[
-        Path | None, typer.Option(help="Lexicon folder (default corpus/lexicons).")
+        Path | None, typer.Option(help="Lexicon folder (default: the package's data/lexicons).")
     ] = None,
     strict: Annotated[bool, typer.Option(help="Fail on the first misaligned gold span.")] = True,
 ) -> None:

@@ -154,7 +154,7 @@ def test_with_linker_builds_full_pipeline(lexicon_dir: Path) -> None:
 
 
 def test_default_lexicons_load() -> None:
-    """The repo's own lexicons (format owned by the generator) still parse into patterns."""
+    """The packaged lexicons (format owned by the generator) still parse into patterns."""
     lex = load_lexicon_patterns()
     assert lex.count("DISPUTED_SERVICE") > 100 and lex.count("GUIDELINE") > 10
 

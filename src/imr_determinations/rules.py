@@ -2,9 +2,10 @@
 
 It is the yardstick the evaluation compares the trained model against ("what does the
 model add on letter forms the rules have not seen") and the pre-annotator for reviewing
-real letters. It is built only from ``corpus/lexicons`` and from the generic layout of an
-IMR letter (item headings "<service>: Upheld", "Decision based on <guideline>",
-"Page(s): <numbers>", determination statements), never from specific real letters.
+real letters. It is built only from the lexicons shipped in the package (``data/lexicons``, the
+files the synthetic-letter generator reads) and from the generic layout of an IMR letter (item
+headings "<service>: Upheld", "Decision based on <guideline>", "Page(s): <numbers>",
+determination statements), never from specific real letters.
 
 Lexicon phrases live in two ``span_ruler`` components (serialised with the pipeline);
 what a token pattern cannot express (labels that exclude a prefix, text before
@@ -29,9 +30,8 @@ from spacy.util import filter_spans
 
 from .labels import SPANS_KEY
 from .normalise import VERDICT_PHRASE
+from .package_data import lexicon_dir as packaged_lexicon_dir
 from .tokenizer import blank_nlp
-
-DEFAULT_LEXICON_DIR = Path(__file__).resolve().parents[2] / "corpus" / "lexicons"
 
 ENT_RULER_NAME = "imr_entity_ruler"
 SPAN_RULER_NAME = "imr_span_ruler"
@@ -281,7 +281,7 @@ def load_lexicon_patterns(lexicon_dir: Path | None = None, nlp: Language | None 
     ``{slot}`` templates (slots without listed values become generic token specs). A file
     that cannot be parsed raises with its name.
     """
-    lexicon_dir = Path(lexicon_dir) if lexicon_dir is not None else DEFAULT_LEXICON_DIR
+    lexicon_dir = Path(lexicon_dir) if lexicon_dir is not None else packaged_lexicon_dir()
     if not lexicon_dir.is_dir():
         raise RuleBaselineError(f"lexicon folder not found: {lexicon_dir}")
     nlp = nlp or blank_nlp()

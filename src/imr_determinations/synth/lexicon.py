@@ -1,9 +1,10 @@
 """Lexicon loading, combinatorial expansion and the deterministic train/held-out split.
 
-The data lives in ``corpus/lexicons/`` (JSON and one-entry-per-line text). Each entry has a
-*key* (a drug name, a modality and body part, a guideline name, a finding pattern); about
-20% of keys, chosen by a hash of the key, are held out, so the held-out corpus names
-services, guidelines and findings the training corpus never shows.
+The data lives in the package, ``imr_determinations/data/lexicons/`` (JSON and one-entry-per-line
+text): the same files the rule pipeline reads, so one copy of each entry serves both. Each entry
+has a *key* (a drug name, a modality and body part, a guideline name, a finding pattern); about
+20% of keys, chosen by a hash of the key, are held out, so the held-out corpus names services,
+guidelines and findings the training corpus never shows.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from imr_determinations.package_data import lexicon_dir as packaged_lexicon_dir
+
 HELDOUT_FRACTION = 0.2
 SPLIT_TRAIN = "train"
 SPLIT_HELDOUT = "heldout"
@@ -25,11 +28,6 @@ SHARED_ENTRIES = {("states", "California")}
 
 class LexiconError(ValueError):
     """A lexicon file is missing or malformed."""
-
-
-def default_lexicon_dir() -> Path:
-    """``corpus/lexicons`` of the project checkout this package is installed from."""
-    return Path(__file__).resolve().parents[3] / "corpus" / "lexicons"
 
 
 def is_heldout(namespace: str, key: str) -> bool:
@@ -170,7 +168,7 @@ class Lexicon:
     """All lexicons, loaded once; :meth:`for_split` gives the pools one split may use."""
 
     def __init__(self, lexicon_dir: Path | None = None) -> None:
-        d = Path(lexicon_dir) if lexicon_dir else default_lexicon_dir()
+        d = Path(lexicon_dir) if lexicon_dir else packaged_lexicon_dir()
         if not d.is_dir():
             raise LexiconError(f"lexicon directory not found: {d}")
         self.dir = d
