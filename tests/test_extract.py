@@ -453,3 +453,46 @@ def test_max_chars_is_the_only_length_limit(tmp_path: Path, synthetic_letter: st
     run_extract([folder / "c_too_long.txt"], model="rules", output=out, quiet=True,
                 nlp_factory=_short_pipeline, max_chars=20000)
     assert _records(out)[0]["status"] == "ok"
+
+
+
+class _BatchChars:
+    """A pipe that records how many characters each batch it is given holds."""
+
+    def __init__(self) -> None:
+        self.batches: list[int] = []
+
+    def __call__(self, doc):
+        self.batches.append(len(doc.text))
+        return doc
+
+    def pipe(self, docs, batch_size: int = 128):
+        from spacy.util import minibatch
+
+        for batch in minibatch(docs, size=batch_size):
+            self.batches.append(sum(len(d.text) for d in batch))
+            yield from batch
+
+
+if "imr_test_batch_chars" not in Language.factories:
+    Language.factory("imr_test_batch_chars", func=lambda nlp, name: _BatchChars())
+
+
+def test_no_batch_holds_more_than_max_chars(tmp_path: Path, synthetic_letter: str) -> None:
+    """Memory grows with the characters of a whole batch: long letters run alone, in order."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    copies = [1, 1, 3, 1, 1, 1, 2, 1]
+    for i, c in enumerate(copies):
+        (folder / f"{i:02d}.txt").write_text("\n".join([synthetic_letter] * c), encoding="utf-8")
+    nlp = build_rules_pipeline()
+    recorder = nlp.add_pipe("imr_test_batch_chars", first=True)
+    max_chars = 4 * len(synthetic_letter)
+    out = tmp_path / "out.jsonl"
+    result = run_extract([folder], model="rules", output=out, quiet=True, nlp_factory=lambda spec: nlp,
+                         max_chars=max_chars, batch_size=4)
+    recs = _records(out)
+    assert [Path(r["source"]).name for r in recs] == [f"{i:02d}.txt" for i in range(len(copies))]
+    assert all(r["status"] == "ok" and r["determinations"] for r in recs)
+    assert max(recorder.batches) <= max_chars
+    assert result.stats.long_alone == 2 and result.stats.pipeline_fallbacks == 0

@@ -191,6 +191,7 @@ class Stats:
     pdf_seconds: float = 0.0
     pdfs: int = 0
     pipeline_fallbacks: int = 0
+    long_alone: int = 0
 
     def add_record(self, record: dict) -> None:
         self.done += 1
@@ -213,6 +214,7 @@ class _Input:
     letter: LetterText | None = None
     error: str | None = None
     record: dict | None = None
+    alone: bool = False  # too long to share a batch: run by itself, in order
 
 
 @dataclass
@@ -221,12 +223,15 @@ class _Feed:
 
     It is not a generator on purpose: when a pipe call dies, the next one can go on from
     the same position. Read errors never reach the pipe; they wait in ``pending`` so that
-    records come out in input order.
+    records come out in input order. So do letters longer than ``alone_above`` characters:
+    they run by themselves, so no batch holds more than about ``max_chars`` characters and a
+    process needs no more memory than one letter at the limit.
     """
 
     sources: Iterator[tuple[int, str]]
     max_chars: int
     stats: Stats
+    alone_above: int | None = None
     pending: deque = field(default_factory=deque)
     pulled: int = 0
 
@@ -257,6 +262,9 @@ class _Feed:
                 self.stats.pdfs += 1
             if item.letter is not None:
                 self.stats.chars += len(item.letter.text)
+                if self.alone_above is not None and len(item.letter.text) > self.alone_above:
+                    item.alone = True
+                    continue
                 return item.letter.text, index
 
 
@@ -301,7 +309,8 @@ def install_error_handler(nlp: Language) -> DropFailedDocs:
 
 
 def _single(nlp: Language, item: _Input, handler: DropFailedDocs) -> dict:
-    """Per-doc fallback for a letter its batch dropped: run it alone to find the cause."""
+    """A letter run by itself: one its batch dropped (strict, so the error row names the cause),
+    or one too long to share a batch."""
     handler.strict = True
     try:
         doc = nlp(item.letter.text)
@@ -333,12 +342,14 @@ def iter_records(
     gets an error row), then ``nlp.pipe`` restarts where the feed stopped. The pipeline's
     ``max_length`` is set to ``max_chars``: one limit, checked by ``read_letter`` before the pipe,
     so a long letter gets the "letter too large" row with its advice, never spaCy's E088 failing
-    its whole batch.
+    its whole batch. Letters longer than ``max_chars / batch_size`` run alone, so a batch never
+    holds more than ``max_chars`` characters: memory per process is bounded by the limit.
     """
     stats = stats if stats is not None else Stats()
     handler = install_error_handler(nlp)
     nlp.max_length = max_chars
-    feed = _Feed(enumerate(_source(s) for s in sources), max_chars, stats)
+    feed = _Feed(enumerate(_source(s) for s in sources), max_chars, stats,
+                 alone_above=max(1, max_chars // batch_size))
     pending = feed.pending
 
     def release_before(index: int | None) -> Iterator[dict]:
@@ -348,7 +359,10 @@ def iter_records(
             if item.error is not None:
                 yield _error_record(item.source, item.error, None, item.input_sha256)
             else:
-                stats.pipeline_fallbacks += 1
+                if item.alone:
+                    stats.long_alone += 1
+                else:
+                    stats.pipeline_fallbacks += 1
                 yield _single(nlp, item, handler)
 
     while True:
@@ -949,4 +963,6 @@ def summary_line(result: ExtractResult) -> str:
         parts.append(f"{result.replaced} replaced (input changed since it was written)")
     if s.pipeline_fallbacks:
         parts.append(f"{s.pipeline_fallbacks} letters re-run alone after a batch failure")
+    if s.long_alone:
+        parts.append(f"{s.long_alone} long letters run alone (over --max-chars / --batch-size characters)")
     return "; ".join(parts)
