@@ -9,15 +9,11 @@ measurements").
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import typer
-from spacy.tokens import DocBin
 
-
-def _count(path: Path) -> int:
-    return len(DocBin().from_disk(path)) if path.exists() else 0
+from imr_determinations.corpus.assemble import assemble
 
 
 def main(
@@ -32,35 +28,10 @@ def main(
         0, help="Copies of each real training letter in train_spancat (0: as --real-repeat)"
     ),
 ) -> None:
-    if real_gold_use not in {"split", "test", "train", "dev"}:
-        raise typer.BadParameter("real_gold_use must be split, test, train or dev")
-    if output_dir.exists():
-        shutil.rmtree(output_dir)
-    splits = ("train", "train_spancat", "dev", "test")
-    for split in splits:
-        (output_dir / split).mkdir(parents=True)
-    shutil.copy(synthetic_dir / "train.spacy", output_dir / "train" / "synthetic.spacy")
-    shutil.copy(synthetic_dir / "train.spacy", output_dir / "train_spancat" / "synthetic.spacy")
-    shutil.copy(synthetic_dir / "dev.spacy", output_dir / "dev" / "synthetic.spacy")
-    # seeds are the fixed real-letter test set and never trained on
-    seeds = gold_docs / "seeds_gold.spacy"
-    if seeds.exists():
-        shutil.copy(seeds, output_dir / "test" / "real_seeds.spacy")
-    for split in ("train", "dev", "test"):
-        src = gold_docs / f"real_gold_{split}.spacy"
-        if not src.exists() or _count(src) == 0:
-            continue
-        target = split if real_gold_use == "split" else real_gold_use
-        copies = real_repeat if target == "train" else 1
-        for k in range(copies):
-            shutil.copy(src, output_dir / target / f"real_letters_from_{split}_{k}.spacy")
-        if target == "train":
-            for k in range(real_repeat_spancat or real_repeat):
-                shutil.copy(src, output_dir / "train_spancat" / f"real_letters_from_{split}_{k}.spacy")
-    rows = []
-    for split in splits:
-        for f in sorted((output_dir / split).glob("*.spacy")):
-            rows.append((split, f.name, _count(f)))
+    try:
+        rows = assemble(synthetic_dir, gold_docs, real_gold_use, output_dir, real_repeat, real_repeat_spancat)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
     width = max(len(r[1]) for r in rows)
     for split, name, n in rows:
         typer.echo(f"{split:<6} {name:<{width}} {n:>6} docs")

@@ -10,72 +10,13 @@ and writes `corpus/gold/letters/<CASE>.json` (offsets + SHA-256, never the text)
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import typer
 
+from imr_determinations.corpus.locate import check_alignment, locate
 from imr_determinations.gold import anchor_records, dump_standoff
 from imr_determinations.io import read_letter
-from imr_determinations.labels import ALL_LABELS
-from imr_determinations.tokenizer import blank_nlp
-
-
-def _pattern(span_text: str) -> re.Pattern[str]:
-    parts = [re.escape(p) for p in span_text.split()]
-    return re.compile(r"\s+".join(parts))
-
-
-def locate(text: str, lines: list[str]) -> tuple[list[dict], list[str]]:
-    spans: list[dict] = []
-    errors: list[str] = []
-    for n, line in enumerate(lines, 1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        fields = line.rstrip("\n").split("\t")
-        if len(fields) < 2:
-            errors.append(f"line {n}: expected LABEL<TAB>text[<TAB>N]: {line!r}")
-            continue
-        label, span_text = fields[0].strip(), fields[1].strip()
-        which = fields[2].strip() if len(fields) > 2 else ""
-        if label not in ALL_LABELS:
-            errors.append(f"line {n}: unknown label {label!r}")
-            continue
-        matches = list(_pattern(span_text).finditer(text))
-        if not matches:
-            errors.append(f"line {n}: not found: {span_text!r}")
-            continue
-        if which == "all":
-            chosen = matches
-        elif which:
-            k = int(which)
-            if not 1 <= k <= len(matches):
-                errors.append(f"line {n}: occurrence {k} requested, {len(matches)} found: {span_text!r}")
-                continue
-            chosen = [matches[k - 1]]
-        elif len(matches) > 1:
-            errors.append(f"line {n}: {len(matches)} occurrences, add <TAB>N or <TAB>all: {span_text!r}")
-            continue
-        else:
-            chosen = matches
-        for m in chosen:
-            spans.append({"start": m.start(), "end": m.end(), "label": label})
-    return spans, errors
-
-
-def check_alignment(text: str, spans: list[dict]) -> list[str]:
-    doc = blank_nlp().make_doc(text)
-    errors = []
-    ner = sorted((s for s in spans if s["label"] in ALL_LABELS[:4]), key=lambda s: s["start"])
-    for s in spans:
-        if doc.char_span(s["start"], s["end"]) is None:
-            errors.append(f"not on token boundaries: {s['label']} {text[s['start']:s['end']]!r}")
-    for a, b in zip(ner, ner[1:], strict=False):
-        if b["start"] < a["end"]:
-            errors.append(
-                f"overlapping NER spans: {text[a['start']:a['end']]!r} / {text[b['start']:b['end']]!r}"
-            )
-    return errors
 
 
 def main(

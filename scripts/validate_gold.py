@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from spacy.tokens import DocBin
 
-from imr_determinations.gold import GoldError, load_gold, to_doc, validate_letter
+from imr_determinations.corpus.gold_docbins import write_gold_docbins
+from imr_determinations.gold import GoldError, load_gold, validate_letter
 from imr_determinations.io import LetterReadError
 from imr_determinations.labels import ALL_LABELS
 from imr_determinations.tokenizer import blank_nlp
@@ -70,25 +70,8 @@ def main(
         typer.secho(f"{n_errors} error(s)", fg=typer.colors.RED, err=True)
         raise typer.Exit(1)
     if output_dir is not None:
-        _write_docbins(nlp, letters, output_dir)
-
-
-def _write_docbins(nlp, letters, output_dir: Path) -> None:  # noqa: ANN001 - spaCy types
-    """real_gold.spacy (all real letters, split in user_data), real_gold_<split>.spacy, seeds_gold.spacy."""
-    output_dir.mkdir(parents=True, exist_ok=True)
-    # a split that has become empty (letters moved by splits.json) must not leave last run's file behind
-    for stale in output_dir.glob("*_gold*.spacy"):
-        stale.unlink()
-    bins: dict[str, DocBin] = {}
-    for gl in letters:
-        doc = to_doc(nlp, gl)
-        names = ["seeds_gold"] if gl.kind == "seed" else ["real_gold", f"real_gold_{gl.split}"]
-        for name in names:
-            bins.setdefault(name, DocBin(store_user_data=True)).add(doc)
-    for name, db in sorted(bins.items()):
-        path = output_dir / f"{name}.spacy"
-        db.to_disk(path)
-        typer.echo(f"wrote {path} ({len(db)} docs)")
+        for path, n in write_gold_docbins(nlp, letters, output_dir):
+            typer.echo(f"wrote {path} ({n} docs)")
 
 
 if __name__ == "__main__":

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from imr_determinations.corpus.annotate import app
 from imr_determinations.gold import load_gold, parse_inline, render_inline
 from imr_determinations.io import read_letter
 from imr_determinations.preannotate import draft_records, preannotate
@@ -19,17 +19,9 @@ SEED0 = REPO / "corpus" / "seeds" / "000_455a604ddc9a446c.txt"
 SEED3 = REPO / "corpus" / "seeds" / "003_c13123f40a8e530d.txt"
 
 
-def _load_script():
-    spec = importlib.util.spec_from_file_location("annotate_script", REPO / "scripts" / "annotate.py")
-    mod = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
-    spec.loader.exec_module(mod)
-    return mod
-
-
 @pytest.fixture(scope="module")
 def cli():
-    return _load_script().app
+    return app
 
 
 def test_preannotate_finds_headings_guidelines_and_pages():

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from spacy.tokens import DocBin
 
+from imr_determinations.corpus.assemble import assemble as assemble_splits
 from imr_determinations.tokenizer import blank_nlp
 
 
@@ -18,7 +19,7 @@ def _count(folder: Path) -> dict[str, int]:
     return {p.name: len(DocBin().from_disk(p)) for p in sorted(folder.glob("*.spacy"))}
 
 
-def test_stage_two_reads_the_real_letters_more_often(tmp_path, assemble_mod):
+def test_stage_two_reads_the_real_letters_more_often(tmp_path):
     synthetic, gold, out = tmp_path / "synthetic", tmp_path / "gold_docs", tmp_path / "splits"
     synthetic.mkdir()
     gold.mkdir()
@@ -29,7 +30,7 @@ def test_stage_two_reads_the_real_letters_more_often(tmp_path, assemble_mod):
     _docbin(gold / "seeds_gold.spacy", 2)
 
     def assemble(real_repeat_spancat: int) -> None:
-        assemble_mod.main(
+        assemble_splits(
             synthetic_dir=synthetic,
             gold_docs=gold,
             real_gold_use="split",

@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from spacy.language import Language
 
+from imr_determinations.evaluation import benchmark as bench
 from imr_determinations.tokenizer import blank_nlp
-
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "benchmark.py"
-
-
-@pytest.fixture(scope="module")
-def bench():
-    spec = importlib.util.spec_from_file_location("imr_benchmark", SCRIPT)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["imr_benchmark"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @Language.component("test_bench_upper_ents")
@@ -40,7 +27,7 @@ TEXTS = [
 ]
 
 
-def test_run_benchmark_reports_every_configuration(bench, tmp_path: Path) -> None:
+def test_run_benchmark_reports_every_configuration(tmp_path: Path) -> None:
     nlp = blank_nlp()
     nlp.add_pipe("test_bench_upper_ents", name=bench.LINKER)
     start = time.perf_counter()
@@ -80,7 +67,7 @@ def test_run_benchmark_reports_every_configuration(bench, tmp_path: Path) -> Non
     assert table.count("| pipeline: all components |") == 2 and "words/s" in table
 
 
-def test_load_texts_falls_back_to_seeds(bench, tmp_path: Path) -> None:
+def test_load_texts_falls_back_to_seeds(tmp_path: Path) -> None:
     seeds = tmp_path / "corpus" / "seeds"
     seeds.mkdir(parents=True)
     (seeds / "a.txt").write_text(TEXTS[0])
@@ -88,12 +75,12 @@ def test_load_texts_falls_back_to_seeds(bench, tmp_path: Path) -> None:
     assert texts == [TEXTS[0]] and pdfs == [] and source.startswith("seeds")
 
 
-def test_load_texts_with_nothing_is_a_clear_error(bench, tmp_path: Path) -> None:
+def test_load_texts_with_nothing_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(Exception, match="nothing to benchmark"):
         bench.load_texts(None, root=tmp_path)
 
 
-def test_int_list_rejects_bad_values(bench) -> None:
-    assert bench._int_list("16, 64") == [16, 64]
+def test_int_list_rejects_bad_values() -> None:
+    assert bench.int_list("16, 64") == [16, 64]
     with pytest.raises(Exception, match="positive"):
-        bench._int_list("0")
+        bench.int_list("0")

@@ -1,15 +1,33 @@
-"""scripts/evaluate_records.py: item matching, record scores, split filtering, synthetic gold."""
+"""Record-level evaluation: item matching, record scores, split filtering, synthetic gold, the command."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType, SimpleNamespace
+from types import SimpleNamespace
 
 import pytest
 
+from imr_determinations.evaluation.record_gold import (
+    EvalLetter,
+    _inside,
+    item_blocks,
+    load_gold_letters,
+    parse_splits,
+    synthetic_gold_records,
+    with_noise,
+)
+from imr_determinations.evaluation.record_scores import gold_id, match_items, metrics, score_letter
+from imr_determinations.evaluation.record_systems import (
+    baseline_pipeline,
+    evaluate_system,
+    load_model,
+    self_check,
+)
+from imr_determinations.evaluation.record_tables import markdown_table, noise_table
 from imr_determinations.gold import seed_line
 from imr_determinations.io import read_letter
 from imr_determinations.normalise import collapse, normalise_guideline, parse_pages
@@ -18,14 +36,10 @@ from imr_determinations.synth.generator import generate
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "evaluate_records.py"
 
 
-@pytest.fixture(scope="module")
-def er() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("imr_evaluate_records", SCRIPT)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up here
-    spec.loader.exec_module(module)
-    return module
+def run_cli(args: list[str]) -> subprocess.CompletedProcess:
+    """scripts/evaluate_records.py in its own process, as project.yml runs it (wide, unwrapped errors)."""
+    env = {**os.environ, "COLUMNS": "200"}
+    return subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True, env=env)
 
 
 def item(service: str, decision: str = "UPHELD", span=None, guidelines=(), findings=(), warnings=()):
@@ -49,14 +63,14 @@ def gl(text: str, cited_by: str | None = "reviewer", pages=(), gid: str | None =
 
 
 # ---------------------------------------------------------------- matching
-def test_token_overlap_matches_and_threshold(er):
+def test_token_overlap_matches_and_threshold():
     pred = [item("Norco 10/325mg #60"), item("Lumbar MRI")]
     gold = [item("Norco 10/325 mg #60 with 2 refills"), item("Acupuncture 3x4")]
-    assert er.match_items(pred, gold, 0.5) == [(0, 0)]
-    assert er.match_items(pred, gold, 1.01) == []
+    assert match_items(pred, gold, 0.5) == [(0, 0)]
+    assert match_items(pred, gold, 1.01) == []
 
 
-def test_matching_is_one_to_one_and_prefers_the_closer_name(er):
+def test_matching_is_one_to_one_and_prefers_the_closer_name():
     gold = [item("Physical therapy"), item("Physical therapy 12 sessions for the lumbar spine")]
     pred = [
         item("Physical therapy 12 sessions for the lumbar spine"),
@@ -64,26 +78,26 @@ def test_matching_is_one_to_one_and_prefers_the_closer_name(er):
         item("Physical therapy x6"),
     ]
     # equal min-set overlap (1.0) everywhere: the fuller token agreement decides, one-to-one
-    assert er.match_items(pred, gold, 0.5) == [(0, 1), (1, 0)]
+    assert match_items(pred, gold, 0.5) == [(0, 1), (1, 0)]
 
 
-def test_identical_names_pair_in_letter_order(er):
+def test_identical_names_pair_in_letter_order():
     gold = [item("Acupuncture"), item("Acupuncture")]
     pred = [item("Acupuncture"), item("Acupuncture")]
-    assert er.match_items(pred, gold, 0.5) == [(0, 0), (1, 1)]
+    assert match_items(pred, gold, 0.5) == [(0, 0), (1, 1)]
 
 
-def test_char_spans_decide_when_both_sides_have_them(er):
+def test_char_spans_decide_when_both_sides_have_them():
     gold = [item("Acupuncture", span=(100, 111)), item("Acupuncture", span=(500, 511))]
     pred = [item("Acupuncture", span=(498, 511))]
-    assert er.match_items(pred, gold, 0.5) == [(0, 1)]
+    assert match_items(pred, gold, 0.5) == [(0, 1)]
     # same words but no span overlap: not the same item
-    assert er.match_items([item("Acupuncture", span=(0, 11))], gold, 0.5) == []
+    assert match_items([item("Acupuncture", span=(0, 11))], gold, 0.5) == []
     # gold without spans falls back to tokens
-    assert er.match_items(pred, [item("acupuncture")], 0.5) == [(0, 0)]
+    assert match_items(pred, [item("acupuncture")], 0.5) == [(0, 0)]
 
 
-def test_score_letter_counts_decisions_ids_pages_findings(er):
+def test_score_letter_counts_decisions_ids_pages_findings():
     gold = [
         item(
             "Norco 10/325mg #60",
@@ -116,8 +130,8 @@ def test_score_letter_counts_decisions_ids_pages_findings(er):
         item("Acupuncture 3 x 4", "UPHELD", guidelines=[gl("MTUS Acupuncture Medical Treatment Guidelines")]),
         item("Urine drug screen"),
     ]
-    c, errors = er.score_letter(pred, gold, 0.5)
-    m = er.metrics(c)
+    c, errors = score_letter(pred, gold, 0.5)
+    m = metrics(c)
     assert (m["items_matched"], m["item_precision"], m["item_recall"]) == (2, 0.6667, 0.6667)
     assert m["decision_accuracy"] == 0.5
     # gold ids: {CPMTG, ODG/Pain, MTUS} + {ACUPUNCTURE}; predicted: {CPMTG, MTUS, ACOEM ch12} + {ACUPUNCTURE}
@@ -133,51 +147,51 @@ def test_score_letter_counts_decisions_ids_pages_findings(er):
     assert next(e for e in errors if e["kind"] == "missed_item")["gold"] == "Lumbar MRI"
 
 
-def test_page_ranges_must_be_equal(er):
+def test_page_ranges_must_be_equal():
     gold = [item("Facet injection", guidelines=[gl("MTUS ACOEM Chapter 12", "reviewer", [(300, 301)])])]
     pred = [
         item(
             "Facet injection", guidelines=[gl("MTUS ACOEM Chapter 12", "reviewer", [(300, 301), (309, 309)])]
         )
     ]
-    c, errors = er.score_letter(pred, gold, 0.5)
+    c, errors = score_letter(pred, gold, 0.5)
     assert (c["gid_hit"], c["pg_gold"], c["pg_ok"]) == (1, 1, 0)
     assert [e["kind"] for e in errors] == ["wrong_pages"]
     # a gold id missing from the prediction is a recall miss, not a page miss
-    c, _ = er.score_letter([item("Facet injection")], gold, 0.5)
+    c, _ = score_letter([item("Facet injection")], gold, 0.5)
     assert (c["gid_hit"], c["pg_gold"]) == (0, 0)
 
 
-def test_gold_ids_come_from_the_normaliser_when_absent(er):
+def test_gold_ids_come_from_the_normaliser_when_absent():
     assert (
-        er.gold_id({"text": "MTUS ACOEM Chapter 12 Low Back Complaints"})
+        gold_id({"text": "MTUS ACOEM Chapter 12 Low Back Complaints"})
         == normalise_guideline("MTUS ACOEM Chapter 12 Low Back Complaints")["id"]
     )
-    assert er.gold_id({"text": "whatever", "id": "ODG/Pain"}) == "ODG/Pain"
+    assert gold_id({"text": "whatever", "id": "ODG/Pain"}) == "ODG/Pain"
 
 
-def test_metrics_without_items_are_not_zero_scores(er):
-    m = er.metrics(er.score_letter([], [], 0.5)[0])
+def test_metrics_without_items_are_not_zero_scores():
+    m = metrics(score_letter([], [], 0.5)[0])
     assert m["item_f1"] is None and m["decision_accuracy"] is None
-    m = er.metrics(er.score_letter([item("X ray")], [], 0.5)[0])
+    m = metrics(score_letter([item("X ray")], [], 0.5)[0])
     assert m["item_precision"] == 0.0 and m["item_f1"] == 0.0
 
 
-def test_markdown_table_has_a_column_per_system_and_data_set(er):
-    res = er.metrics(er.score_letter([item("X ray")], [item("X ray")], 0.5)[0])
-    table = er.markdown_table({"model": {"gold:test": res, "seeds": res}, "baseline": {"gold:test": res}})
+def test_markdown_table_has_a_column_per_system_and_data_set():
+    res = metrics(score_letter([item("X ray")], [item("X ray")], 0.5)[0])
+    table = markdown_table({"model": {"gold:test": res, "seeds": res}, "baseline": {"gold:test": res}})
     head = table.splitlines()[0]
     assert head.count("|") == 5 and "model / seeds" in head and "baseline / gold:test" in head
     assert "| item F1 | 1.000 | 1.000 | 1.000 |" in table
 
 
 # ---------------------------------------------------------------- splits
-def test_parse_splits(er):
-    assert er.parse_splits("test") == ["test"]
-    assert er.parse_splits(" dev, test ") == ["dev", "test"]
+def test_parse_splits():
+    assert parse_splits("test") == ["test"]
+    assert parse_splits(" dev, test ") == ["dev", "test"]
     for bad in ("", "heldout", "test,tset"):
         with pytest.raises(ValueError):
-            er.parse_splits(bad)
+            parse_splits(bad)
 
 
 def _letter_text(n: int) -> str:
@@ -213,25 +227,25 @@ def gold_tree(tmp_path: Path) -> tuple[Path, Path]:
     return gold, letters
 
 
-def test_split_filtering_and_skips(er, gold_tree):
+def test_split_filtering_and_skips(gold_tree):
     gold_dir, letters_dir = gold_tree
-    gold, seeds, skipped = er.load_gold_letters(gold_dir, letters_dir, None, ["test"])
+    gold, seeds, skipped = load_gold_letters(gold_dir, letters_dir, None, ["test"])
     assert [g.letter_id for g in gold] == ["seed_a", "L3"]
     assert [s.letter_id for s in seeds] == ["seed_a", "seed_b"]
     assert len(skipped) == 1 and "L5.json" in skipped[0] and "sha256" in skipped[0]
-    gold, _, skipped = er.load_gold_letters(gold_dir, letters_dir, None, ["dev", "train"])
+    gold, _, skipped = load_gold_letters(gold_dir, letters_dir, None, ["dev", "train"])
     assert [g.letter_id for g in gold] == ["seed_b", "L4"] and skipped == []
 
 
-def test_missing_letters_folder_is_a_reason_not_a_crash(er, gold_tree, tmp_path):
+def test_missing_letters_folder_is_a_reason_not_a_crash(gold_tree, tmp_path):
     gold_dir, _ = gold_tree
-    gold, seeds, skipped = er.load_gold_letters(gold_dir, tmp_path / "nowhere", None, ["test"])
+    gold, seeds, skipped = load_gold_letters(gold_dir, tmp_path / "nowhere", None, ["test"])
     assert [g.letter_id for g in gold] == ["seed_a"] and len(seeds) == 2
     assert len(skipped) == 1 and "3 real-letter gold file(s)" in skipped[0] and "absent" in skipped[0]
 
 
 # ---------------------------------------------------------------- synthetic gold
-def test_synthetic_gold_on_a_hand_made_letter(er):
+def test_synthetic_gold_on_a_hand_made_letter():
     text = (
         "Acupuncture 3x4: Upheld\n"  # 0..23
         "Decision based on MTUS Acupuncture Guidelines Page(s): 8-9. "
@@ -263,7 +277,7 @@ def test_synthetic_gold_on_a_hand_made_letter(er):
             {"service": "Lumbar MRI", "decision": "OVERTURNED", "heading_span": [second, second + 10]},
         ],
     }
-    a, b = er.synthetic_gold_records(text, spans, meta)
+    a, b = synthetic_gold_records(text, spans, meta)
     assert (a["service"], a["decision"], b["decision"]) == ("Acupuncture 3x4", "UPHELD", "OVERTURNED")
     assert [(g["text"], g["cited_by"], g["pages"]) for g in a["guidelines"]] == [
         ("MTUS Acupuncture Guidelines", None, [[8, 9]]),
@@ -291,16 +305,16 @@ def generated() -> dict[str, tuple]:
     return got
 
 
-def test_synthetic_gold_records_on_generated_letters(er, generated):
+def test_synthetic_gold_records_on_generated_letters(generated):
     for layout, (text, spans, meta) in generated.items():
-        records = er.synthetic_gold_records(text, spans, meta)
+        records = synthetic_gold_records(text, spans, meta)
         assert [(r["service"], r["decision"]) for r in records] == [
             (it["service"], it["decision"]) for it in meta["items"]
         ], layout
         guideline_texts = {collapse(text[s["start"] : s["end"]]) for s in spans if s["label"] == "GUIDELINE"}
         page_sets = [parse_pages(text[s["start"] : s["end"]]) for s in spans if s["label"] == "PAGE_RANGE"]
         all_pages = {tuple(r) for ps in page_sets for r in ps}
-        blocks = er.item_blocks(text, spans, meta)
+        blocks = item_blocks(text, spans, meta)
         for rec in records:
             assert rec["guidelines"], f"{layout}: {rec['service']} has no guideline"
             for g in rec["guidelines"]:
@@ -309,17 +323,17 @@ def test_synthetic_gold_records_on_generated_letters(er, generated):
                 assert all(tuple(p) in all_pages for p in g["pages"])
         # a guideline span belongs to at most one item
         for s in (s for s in spans if s["label"] == "GUIDELINE"):
-            owners = [k for k, blk in enumerate(blocks) if er._inside(s, blk)]
+            owners = [k for k, blk in enumerate(blocks) if _inside(s, blk)]
             assert len(owners) <= 1, layout
 
 
-def test_notice_and_professional_items_own_their_discussion(er, generated):
+def test_notice_and_professional_items_own_their_discussion(generated):
     text, spans, meta = generated["notice_2013"]
-    blocks = er.item_blocks(text, spans, meta)
+    blocks = item_blocks(text, spans, meta)
     restatements = [s["start"] for s in spans if s.get("role") == "restatement"]
     assert [b[0][0] for b in blocks] == sorted(restatements)[-len(meta["items"]) :]
     text, spans, meta = generated["professional_review"]
-    records = er.synthetic_gold_records(text, spans, meta)
+    records = synthetic_gold_records(text, spans, meta)
     citations = sorted(
         (s for s in spans if s["label"] == "GUIDELINE" and s["role"] == "citation"), key=lambda s: s["start"]
     )
@@ -334,36 +348,36 @@ def test_notice_and_professional_items_own_their_discussion(er, generated):
         prev_decision_end = it["decision_span"][1]
 
 
-def test_baseline_scores_generated_letters_end_to_end(er, generated):
+def test_baseline_scores_generated_letters_end_to_end(generated):
     letters = [
-        er.EvalLetter(m["id"], t, er.synthetic_gold_records(t, s, m), "synthetic", "heldout")
+        EvalLetter(m["id"], t, synthetic_gold_records(t, s, m), "synthetic", "heldout")
         for t, s, m in generated.values()
     ]
-    results, errors = er.evaluate_system(er.baseline_pipeline(), {"heldout": letters}, 0.5)
+    results, errors = evaluate_system(baseline_pipeline(), {"heldout": letters}, 0.5)
     r = results["heldout"]
     assert r["letters"] == 3 and r["items_gold"] == sum(len(lt.records) for lt in letters)
     assert r["item_recall"] is not None and r["item_recall"] > 0.5
     assert errors == {}  # synthetic letters carry no per-letter error list
 
 
-def test_noisy_copies_keep_the_gold_and_get_their_own_rows(er, generated):
+def test_noisy_copies_keep_the_gold_and_get_their_own_rows(generated):
     letters = [
-        er.EvalLetter(m["id"], t, er.synthetic_gold_records(t, s, m), "synthetic", "heldout")
+        EvalLetter(m["id"], t, synthetic_gold_records(t, s, m), "synthetic", "heldout")
         for t, s, m in generated.values()
     ]
-    noisy = er.with_noise({"heldout": letters}, ["no-line-breaks"])
+    noisy = with_noise({"heldout": letters}, ["no-line-breaks"])
     assert list(noisy) == ["noise:no-line-breaks:heldout"]
     copies = noisy["noise:no-line-breaks:heldout"]
     assert [c.letter_id for c in copies] == [f"{lt.letter_id}#no-line-breaks" for lt in letters]
     for copy, letter in zip(copies, letters, strict=True):
         assert "\n" not in copy.text and len(copy.text) == len(letter.text)
         assert copy.records is letter.records
-    results, _ = er.evaluate_system(er.baseline_pipeline(), {"heldout": letters, **noisy}, 0.5)
-    table = er.noise_table({"baseline": results}, ["heldout"], ["no-line-breaks"])
+    results, _ = evaluate_system(baseline_pipeline(), {"heldout": letters, **noisy}, 0.5)
+    table = noise_table({"baseline": results}, ["heldout"], ["no-line-breaks"])
     assert "| baseline | heldout | none |" in table and "| baseline | heldout | no-line-breaks |" in table
     # the flattened letters still give every item (the section rules do not need line breaks)
     assert results["noise:no-line-breaks:heldout"]["item_recall"] == results["heldout"]["item_recall"]
-    assert "noise:" not in er.markdown_table({"baseline": results})
+    assert "noise:" not in markdown_table({"baseline": results})
 
 
 # ---------------------------------------------------------------- self-check
@@ -375,22 +389,20 @@ class _StubNlp:
             yield SimpleNamespace(_=SimpleNamespace(determinations=[{"service": "X"}], warnings=[]))
 
 
-def test_self_check_counts_rationale_paragraphs(er, tmp_path):
+def test_self_check_counts_rationale_paragraphs(tmp_path):
     (tmp_path / "one.txt").write_text("A: Upheld\nDecision rationale: no.\n", encoding="utf-8")
     (tmp_path / "two.txt").write_text(
         "A: Upheld\nDecision rationale: no.\nB: Upheld\nDecision rationale: no.\n", encoding="utf-8"
     )
     (tmp_path / "none.txt").write_text("Rationale for the Decision: no.\n", encoding="utf-8")
-    out = er.self_check({"stub": _StubNlp()}, tmp_path)
+    out = self_check({"stub": _StubNlp()}, tmp_path)
     assert out["skipped_no_label"] == ["none.txt"]
     assert (out["stub"]["passed"], out["stub"]["failed"]) == (1, 1)
     assert out["stub"]["failures"][0] == {"letter": "two.txt", "expected": 2, "records": 1, "services": ["X"]}
 
 
 # ---------------------------------------------------------------- command line
-def test_cli_writes_table_errors_and_self_check(er, gold_tree, tmp_path):
-    from typer.testing import CliRunner
-
+def test_cli_writes_table_errors_and_self_check(gold_tree, tmp_path):
     gold_dir, letters_dir = gold_tree
     out = tmp_path / "records.json"
     args = ["--gold-dir", str(gold_dir), "--letters-dir", str(letters_dir), "--splits", "test"]
@@ -403,8 +415,8 @@ def test_cli_writes_table_errors_and_self_check(er, gold_tree, tmp_path):
         str(letters_dir),
         "--show-problems",
     ]
-    res = CliRunner().invoke(er.app, args)
-    assert res.exit_code == 0, res.output
+    res = run_cli(args)
+    assert res.returncode == 0, res.stderr
     data = json.loads(out.read_text(encoding="utf-8"))
     assert list(data["results"]) == ["baseline"]
     datasets = list(data["results"]["baseline"])
@@ -415,18 +427,16 @@ def test_cli_writes_table_errors_and_self_check(er, gold_tree, tmp_path):
     assert sum(len(data["datasets"][d]) for d in per_layout) == 2
     for d in per_layout:
         assert f"| baseline | {d.split(':', 1)[1]} |" in data["layout_table"]
-    assert "held-out synthetic letters per layout" in res.output
+    assert "held-out synthetic letters per layout" in res.stdout
     assert data["datasets"]["gold:test"] == ["seed_a", "L3"]
-    assert "| item F1 |" in data["table"] and "| item F1 |" in res.output
+    assert "| item F1 |" in data["table"] and "| item F1 |" in res.stdout
     assert data["self_check"]["baseline"]["passed"] + data["self_check"]["baseline"]["failed"] == 3
     assert any("L5.json" in s for s in data["skipped"])
-    bad = CliRunner().invoke(er.app, ["--no-baseline", "--output", str(out)])
-    assert bad.exit_code != 0
+    bad = run_cli(["--no-baseline", "--output", str(out)])
+    assert bad.returncode != 0
 
 
-def test_model_path_scores_a_saved_pipeline(er, gold_tree, tmp_path):
-    from typer.testing import CliRunner
-
+def test_model_path_scores_a_saved_pipeline(gold_tree, tmp_path):
     from imr_determinations.tokenizer import blank_nlp
 
     nlp = blank_nlp()
@@ -434,21 +444,21 @@ def test_model_path_scores_a_saved_pipeline(er, gold_tree, tmp_path):
     ruler.add_patterns([{"label": "DECISION", "pattern": "Upheld"}])
     model_dir = tmp_path / "spans_only"
     nlp.to_disk(model_dir)
-    loaded, added = er.load_model(model_dir)
+    loaded, added = load_model(model_dir)
     assert added == ["imr_sections", "imr_determination_linker"]
     assert loaded.pipe_names[-2:] == added
     loaded.to_disk(tmp_path / "full")
-    assert er.load_model(tmp_path / "full")[1] == []
+    assert load_model(tmp_path / "full")[1] == []
 
     gold_dir, letters_dir = gold_tree
     out = tmp_path / "m.json"
     args = ["--model", str(tmp_path / "full"), "--no-baseline", "--gold-dir", str(gold_dir)]
     args += ["--letters-dir", str(letters_dir), "--heldout-n", "1", "--output", str(out)]
-    res = CliRunner().invoke(er.app, args)
-    assert res.exit_code == 0, res.output
+    res = run_cli(args)
+    assert res.returncode == 0, res.stderr
     data = json.loads(out.read_text(encoding="utf-8"))
     assert list(data["results"]) == ["model"] and data["systems"]["model"] == str(tmp_path / "full")
     assert data["results"]["model"]["gold:test"]["items_gold"] == 2
-    missing = CliRunner().invoke(er.app, ["--model", str(tmp_path / "nope"), "--output", str(out)])
-    assert missing.exit_code == 2  # a usage error naming the path, not a traceback
-    assert missing.exception is None or isinstance(missing.exception, SystemExit)
+    missing = run_cli(["--model", str(tmp_path / "nope"), "--output", str(out)])
+    assert missing.returncode == 2  # a usage error naming the path, not a traceback
+    assert "nope" in missing.stderr and "Traceback" not in missing.stderr

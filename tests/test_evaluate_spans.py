@@ -1,7 +1,8 @@
-"""scripts/evaluate.py: the lenient overlap score that separates boundary disagreements from misses."""
+"""evaluation.spans: the lenient overlap score that separates boundary disagreements from misses."""
 
 from spacy.tokens import Span
 
+from imr_determinations.evaluation import spans as evaluate
 from imr_determinations.tokenizer import blank_nlp
 
 TEXT = "pain in the neck and spasm today"
@@ -13,8 +14,7 @@ def _doc(spans):
     return doc
 
 
-def test_overlap_score_counts_clipped_spans_but_not_misses_or_other_labels(evaluate_mod):
-    evaluate = evaluate_mod
+def test_overlap_score_counts_clipped_spans_but_not_misses_or_other_labels():
     gold = _doc([(0, 4, "CLINICAL_FINDING"), (5, 6, "CLINICAL_FINDING"), (2, 4, "DIAGNOSIS")])
     # "pain" overlaps "pain in the neck"; "today" overlaps nothing; the DIAGNOSIS label does not count
     pred = _doc([(0, 1, "CLINICAL_FINDING"), (6, 7, "CLINICAL_FINDING"), (5, 6, "DIAGNOSIS")])

@@ -25,6 +25,7 @@ from imr_determinations.extract import (
     run_extract,
 )
 from imr_determinations.records import validate_record
+from imr_determinations.synth import hostile
 
 
 def _run(paths, out: Path, **kw):
@@ -165,10 +166,10 @@ def test_resume_replaces_a_letter_whose_bytes_changed(letter_folder: Path, tmp_p
     assert len(_letters(out, fmt)) == 6
 
 
-def test_killed_run_resumes_without_duplicates(tmp_path: Path, hostile_mod) -> None:
+def test_killed_run_resumes_without_duplicates(tmp_path: Path) -> None:
     folder = tmp_path / "many"
     folder.mkdir()
-    base = hostile_mod.synthetic_letter()
+    base = hostile.synthetic_letter()
     for i in range(40):
         (folder / f"l{i:02d}.txt").write_text(base.replace("CM99-0000001", f"CM99-{i:07d}") + "\n" * i)
     out = tmp_path / "out.jsonl"

@@ -196,17 +196,13 @@ def test_real_gold_validates(nlp, shared_letters: Path):
 def test_gold_docbins_drop_a_split_that_has_become_empty(tmp_path):
     """Moving every dev letter to train must not leave last run's real_gold_dev.spacy behind
     (assemble-corpus would still put those letters into the dev split)."""
-    import importlib.util
+    from imr_determinations.corpus.gold_docbins import write_gold_docbins
 
-    path = Path(__file__).resolve().parents[1] / "scripts" / "validate_gold.py"
-    spec = importlib.util.spec_from_file_location("_validate_gold_script", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
     nlp = blank_nlp()
     letter = _letter([])
     letter.split = "dev"
-    module._write_docbins(nlp, [letter], tmp_path)
+    write_gold_docbins(nlp, [letter], tmp_path)
     assert (tmp_path / "real_gold_dev.spacy").exists()
     letter.split = "train"
-    module._write_docbins(nlp, [letter], tmp_path)
+    write_gold_docbins(nlp, [letter], tmp_path)
     assert sorted(p.name for p in tmp_path.glob("*.spacy")) == ["real_gold.spacy", "real_gold_train.spacy"]

@@ -15,13 +15,14 @@ from imr_determinations.io import (
     iter_letter_paths,
     read_letter,
 )
+from imr_determinations.synth import hostile
 
 
-def test_text_and_pdf_give_the_same_text(tmp_path: Path, hostile_mod, synthetic_letter: str) -> None:
+def test_text_and_pdf_give_the_same_text(tmp_path: Path, synthetic_letter: str) -> None:
     txt = tmp_path / "a.txt"
     txt.write_text(synthetic_letter, encoding="utf-8")
     pdf = tmp_path / "a.pdf"
-    pdf.write_bytes(hostile_mod.text_pdf(synthetic_letter))
+    pdf.write_bytes(hostile.text_pdf(synthetic_letter))
     from_txt, from_pdf = read_letter(txt), read_letter(pdf)
     assert from_pdf.kind == "pdf" and from_txt.kind == "text"
     assert from_pdf.text.split() == from_txt.text.split()
@@ -62,9 +63,9 @@ def test_oversized_text_is_refused_before_reading(tmp_path: Path) -> None:
         read_letter(path, max_chars=1000)
 
 
-def test_oversized_pdf_is_refused(tmp_path: Path, hostile_mod, synthetic_letter: str) -> None:
+def test_oversized_pdf_is_refused(tmp_path: Path, synthetic_letter: str) -> None:
     path = tmp_path / "long.pdf"
-    path.write_bytes(hostile_mod.text_pdf(synthetic_letter * 3))
+    path.write_bytes(hostile.text_pdf(synthetic_letter * 3))
     with pytest.raises(LetterReadError, match="too large"):
         read_letter(path, max_chars=1000)
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
+from imr_determinations.evaluation import seed_spread
 from imr_determinations.labels import NER_LABELS, SPAN_LABELS
+
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "seed_spread.py"
 
 
 def _result(f: float) -> dict:
@@ -20,8 +25,8 @@ def _result(f: float) -> dict:
     }
 
 
-def test_label_scores_have_one_row_per_label(seed_spread_mod: ModuleType) -> None:
-    row = seed_spread_mod.label_scores(_result(0.5))
+def test_label_scores_have_one_row_per_label() -> None:
+    row = seed_spread.label_scores(_result(0.5))
     assert row["NER (all)"] == 0.5
     assert row["CLINICAL_FINDING"] == 0.5
     assert row["CLINICAL_FINDING (overlap)"] == pytest.approx(0.7)
@@ -29,25 +34,25 @@ def test_label_scores_have_one_row_per_label(seed_spread_mod: ModuleType) -> Non
     assert set(NER_LABELS) <= set(row)
 
 
-def test_spread_reports_mean_and_range_over_models(seed_spread_mod: ModuleType) -> None:
+def test_spread_reports_mean_and_range_over_models() -> None:
     per_model = {
-        "seed0": seed_spread_mod.label_scores(_result(0.42)),
-        "seed1": seed_spread_mod.label_scores(_result(0.35)),
-        "seed2": seed_spread_mod.label_scores(_result(0.40)),
+        "seed0": seed_spread.label_scores(_result(0.42)),
+        "seed1": seed_spread.label_scores(_result(0.35)),
+        "seed2": seed_spread.label_scores(_result(0.40)),
     }
-    stats = seed_spread_mod.spread(per_model)["CLINICAL_FINDING"]
+    stats = seed_spread.spread(per_model)["CLINICAL_FINDING"]
     assert stats["mean"] == pytest.approx(0.39)
     assert (stats["min"], stats["max"]) == (0.35, 0.42)
     assert stats["range"] == pytest.approx(0.07)
-    table = seed_spread_mod.render("real_test", per_model, seed_spread_mod.spread(per_model))
+    table = seed_spread.render("real_test", per_model, seed_spread.spread(per_model))
     assert table.splitlines()[0] == "| real_test | seed0 | seed1 | seed2 | mean | max - min |"
     assert "| CLINICAL_FINDING | 0.420 | 0.350 | 0.400 | 0.390 | 0.070 |" in table
 
 
-def test_a_trained_seed_is_scored_again_not_retrained(seed_spread_mod: ModuleType, tmp_path: Path) -> None:
+def test_a_trained_seed_is_scored_again_not_retrained(tmp_path: Path) -> None:
     (tmp_path / "seed4" / "model-best").mkdir(parents=True)
     missing = tmp_path / "missing"
-    model = seed_spread_mod.train_seed(
+    model = seed_spread.train_seed(
         4,
         tmp_path / "seed4",
         stage1_config=missing,
@@ -61,21 +66,15 @@ def test_a_trained_seed_is_scored_again_not_retrained(seed_spread_mod: ModuleTyp
     assert model == tmp_path / "seed4" / "model-best"
 
 
-def test_one_model_is_not_a_spread(seed_spread_mod: ModuleType, tmp_path: Path) -> None:
-    import typer
-
-    names = ("stage1_config", "config", "train", "train_spancat", "dev", "output_dir")
-    paths = {name: tmp_path for name in names}
+def test_one_model_is_not_a_spread(tmp_path: Path) -> None:
+    names = ("stage1-config", "config", "train", "train-spancat", "dev", "output-dir")
+    paths = [arg for name in names for arg in (f"--{name}", str(tmp_path))]
+    env = {**os.environ, "COLUMNS": "200"}
     # one included model, or one seed to train: refused before any training starts
     for seeds, include in (("", ["seed0=unused"]), ("5", [])):
-        with pytest.raises(typer.BadParameter, match="at least two"):
-            seed_spread_mod.main(
-                seeds=seeds,
-                include=include,
-                split=["x=unused"],
-                stage1_steps=1,
-                stage2_steps=1,
-                output=tmp_path / "out.json",
-                **paths,
-            )
+        args = [sys.executable, str(SCRIPT), "--seeds", seeds, "--split", "x=unused", *paths]
+        args += ["--stage1-steps", "1", "--stage2-steps", "1", "--output", str(tmp_path / "out.json")]
+        args += [arg for spec in include for arg in ("--include", spec)]
+        res = subprocess.run(args, capture_output=True, text=True, env=env)
+        assert res.returncode == 2 and "at least two" in res.stderr, res.stderr
     assert not (tmp_path / "seed5").exists()

@@ -87,10 +87,10 @@ def test_batch_extraction_runs_a_trained_pipeline(tiny_model: Path) -> None:
         validate_record(record)
 
 
-def test_evaluation_reports_suggester_recall_and_the_argmax_ablation(tiny_model: Path, evaluate_mod) -> None:
+def test_evaluation_reports_suggester_recall_and_the_argmax_ablation(tiny_model: Path) -> None:
+    from imr_determinations.evaluation import spans as evaluate
     from imr_determinations.suggesters import BoundaryTagger
 
-    evaluate = evaluate_mod
     nlp = spacy.load(tiny_model)
     assert isinstance(nlp.get_pipe("span_boundaries"), BoundaryTagger)
     gold = [letter_to_doc(nlp, text, spans) for text, spans, _ in generate(11, 2, "dev")]

@@ -1,0 +1,1 @@
+"""Building the training and evaluation corpora from synthetic and hand-annotated letters."""
