@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from imr_determinations.tokenizer import blank_nlp
@@ -35,3 +37,46 @@ def test_ordinary_words_stay_whole(nlp, word):
 
 def test_dates_in_brackets_are_not_emoticons(nlp):
     assert [t.text for t in nlp("(DOS 12/29/16):")][-2:] == [")", ":"]
+
+
+# a lone surrogate (a bad decode upstream) must not crash a letter; U+FFFD keeps every offset
+SURROGATE_LETTER = """IMR ISSUES, DECISIONS AND RATIONALES
+Massage ther\udcffapy 2x6 for the lumbar spine: Upheld
+Claims Administrator guideline: Decision based on MTUS Chronic Pain Page(s): 60.
+Decision rationale: No functional gain is documented. The request is not medically necessary.
+"""
+
+
+def test_lone_surrogate_reads_as_replacement_character(nlp):
+    doc = nlp("abc \udcff \ud800x")
+    assert doc.text == "abc \ufffd \ufffdx"
+
+
+def test_rules_pipeline_reads_a_letter_with_a_lone_surrogate():
+    from imr_determinations.extract import build_rules_pipeline
+
+    rules = build_rules_pipeline()
+    assert len(rules("abc \udcff").text) == len("abc \udcff")
+    doc = rules(SURROGATE_LETTER)
+    assert len(doc.text) == len(SURROGATE_LETTER)
+    [det] = doc._.determinations
+    assert det["service"] == "Massage ther\ufffdapy 2x6 for the lumbar spine"
+    assert det["decision"] == "UPHELD"
+
+
+def test_trained_pipeline_configs_use_the_surrogate_safe_tokenizer(tmp_path):
+    """configs/*.cfg build the tokenizer that survives surrogates, also after a save and load."""
+    import spacy
+    from spacy.util import load_config
+
+    from imr_determinations.tokenizer import customize_tokenizer
+
+    root = Path(__file__).resolve().parents[1] / "configs"
+    safe = {"@tokenizers": "imr_determinations.Tokenizer.v1"}
+    for cfg in ("config.cfg", "ner_boundaries.cfg"):
+        assert load_config(root / cfg)["nlp"]["tokenizer"] == safe
+    tokenizer = load_config(root / "config.cfg")["nlp"]["tokenizer"]
+    saved = customize_tokenizer(spacy.blank("en", config={"nlp": {"tokenizer": tokenizer}}))
+    saved.to_disk(tmp_path)
+    loaded = spacy.load(tmp_path)
+    assert [t.text for t in loaded("UpheldClaims \udcff")] == ["Upheld", "Claims", "\ufffd"]

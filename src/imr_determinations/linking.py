@@ -80,14 +80,19 @@ IMR_MARKERS = re.compile(
 )
 
 # ---- regexes for headings, partial certifications and the rules-only mentions
-HEADING_DECISION = re.compile(r"(?:\s+(?:is|are|was))?\s*:\s*(Upheld|Overturned)(?-i:(?![a-z]))\s*$", re.I)
+# Linear on long blank runs (a page of spaces in a heading): a match never starts inside a run
+# ("(?<!\s)"), blanks before a literal are possessive ("\s*+") and a lazy group ends on a non-blank
+# (".*?\S"), so the engine does not retry every split of a run; the matches are the same.
+HEADING_DECISION = re.compile(
+    r"(?:(?<!\s)\s++(?:is|are|was))?(?:(?<!\s)\s++)?:\s*+(Upheld|Overturned)(?-i:(?![a-z]))\s*+$", re.I
+)
 PARTIAL = re.compile(
-    r"^(?P<original>.+?)\s+was\s+the\s+original\s+request\.\s*"
-    r"(?:(?P<auth1>.+?)\s+was\s+authorized\s+by\s+the\s+Claims\s+Administrator"
-    r"|The\s+Claims\s+Administrator\s+authorized\s+(?P<auth2>.+?))"
-    r"\s*(?:,\s*leaving\s+the\s+original\s+request\s+IMR\s+eligible)?\.\s*"
+    r"^(?P<original>.*?\S)\s++was\s+the\s+original\s+request\.\s*+"
+    r"(?:(?P<auth1>.*?\S)\s++was\s+authorized\s+by\s+the\s+Claims\s+Administrator"
+    r"|The\s+Claims\s+Administrator\s+authorized\s++(?P<auth2>.*?\S))"
+    r"\s*+(?:,\s*leaving\s+the\s+original\s+request\s+IMR\s+eligible)?\.\s*+"
     r"(?:The\s+remaining\s+IMR\s+eligible\s+portion\s+of\s+the\s+original\s+request|The\s+original\s+request)"
-    r"\s*(?:,|is)?\s*(?P<remaining>.+?)\s*,?\s*(?:(?:is|are)\s*)?(?::\s*(?:Upheld|Overturned)\b.*)?$",
+    r"\s*+(?:,|is)?\s*+(?P<remaining>\S.*?)\s*+,?\s*+(?:(?:is|are)\s*+)?(?::\s*+(?:Upheld|Overturned)\b.*)?$",
     re.I | re.S,
 )
 VERDICT = re.compile(
@@ -101,7 +106,7 @@ REQUEST_FOR = re.compile(
     re.I | re.S,
 )
 REGARDING_HEAD = re.compile(
-    r"^\s*(?:\d{1,2}[).]\s*)?Regarding\s+the\s+requests?\s+for\s+(?P<service>.+?)\s*:?\s*$", re.I | re.S
+    r"^\s*(?:\d{1,2}[).]\s*)?Regarding\s+the\s+requests?\s+for\s++(?P<service>.*?\S)\s*+:?\s*+$", re.I | re.S
 )
 TRAILING_FURNITURE = re.compile(r"(?:\s*(?:" + FURNITURE + r"))+\s*$", re.I)
 NUMBER_PREFIX = re.compile(r"^\s*\d{1,2}[).]\s*")
@@ -109,8 +114,8 @@ REQUESTS_FOR = re.compile(r"requests?\s+for\s+", re.I)
 # a professional review's issue asked as a question: "Is the request for X medically necessary?"
 QUESTION_HEAD = re.compile(
     r"\s*(?:\d{1,2}[.)]\s+)?(?:Is|Was|Are|Were)\s+(?:the\s+)?(?:requests?\s+for\s+|requested\s+)?"
-    r"(?P<service>.+?)\s+(?:medically\s+necessary|reasonable\s+and\s+necessary|medically\s+appropriate)"
-    r"(?:\s+and\s+(?:medically\s+)?(?:appropriate|necessary))?\s*\?\s*$",
+    r"(?P<service>.*?\S)\s++(?:medically\s+necessary|reasonable\s+and\s+necessary|medically\s+appropriate)"
+    r"(?:\s++and\s++(?:medically\s++)?(?:appropriate|necessary))?\s*+\?\s*+$",
     re.I | re.S,
 )
 SENTENCE_END = re.compile(r"[.!?][\"')\]]?\s+(?=[A-Z(\d])")
@@ -142,7 +147,7 @@ SUBPART_LABEL = re.compile(r"[^:]{0,160}?:\s*")
 DECISION_BASED = re.compile(r"Decision\s+based\s+on\s+", re.I)
 NON_MTUS = re.compile(r"(?:Non-?\s*MTUS\s+(?:Citation\s+)?|Citation\s+)", re.I)
 AND_NEXT = re.compile(
-    r",?\s+and\s+(?=(?:MTUS|Non-?MTUS|ODG|Official|ACOEM)\b|[A-Z][\w,&/ ]{0,60}?\b(?:19|20)\d\d\b)"
+    r",?(?<!\s)\s++and\s+(?=(?:MTUS|Non-?MTUS|ODG|Official|ACOEM)\b|[A-Z][\w,&/ ]{0,60}?\b(?:19|20)\d\d\b)"
 )
 PAGE_CUE = re.compile(
     r"(?:Page\s*\(s\)\s*:?|\bpages?\b|\bpgs?\.?|\bpp\.?)\s*(?P<pages>\d{1,4}(?:\s*(?:-|\u2013|to|,|;|and)\s*\d{1,4})*)",

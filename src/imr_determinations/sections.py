@@ -128,8 +128,15 @@ FURNITURE = (
     r"Page\s+\d+\s+of\s+\d+|CM\d{2}-\d{5,7}|MAXIMUS\s+FEDERAL\s+SERVICES,?(?:\s+INC\.?)?"
     r"|Independent\s+Medical\s+Review"
 )
-FURNITURE_LINE = re.compile(r"^[ \t]*(?:" + FURNITURE + r"|-?\s*\d{1,3}\s*-?)[ \t]*$", re.I)
+# matched against a line stripped of its blanks (is_furniture_line): a "^[ \t]*...[ \t]*$" pattern backtracks
+# quadratically over a long run of blanks
+FURNITURE_LINE = re.compile(r"(?:" + FURNITURE + r"|-?\s*\d{1,3}\s*-?)", re.I)
 INLINE_FURNITURE = re.compile(r"(?:\s*(?:" + FURNITURE + r"))+", re.I)
+
+
+def is_furniture_line(line: str) -> bool:
+    """Whether one line (no newline in it) is page furniture alone, blanks around it allowed."""
+    return FURNITURE_LINE.fullmatch(line.strip(" \t")) is not None
 
 
 def blank_furniture(text: str) -> str:
@@ -144,7 +151,7 @@ def blank_furniture(text: str) -> str:
     seen_content = False
     for line in text.split("\n"):
         end = pos + len(line)
-        if FURNITURE_LINE.match(line):
+        if is_furniture_line(line):
             if seen_content:
                 if chars is None:
                     chars = list(text)
@@ -167,6 +174,7 @@ QUESTION_BREAK = re.compile(r"\?[ \t]+(?=(?:\d{1,2}[.)][ \t]+)?(?:Is|Was|Are|Wer
 NUMBER_MARK = re.compile(r"(?m)(?:^[ \t]*|(?<=\s))(\d{1,2})[.)][ \t]+(?=\S)")
 _TERMINAL = re.compile(r"[.!?][\"')\]]?[ \t]*$")
 MAX_HEADING_CHARS = 900
+_LINE_CONTENT = re.compile(r"(?m)^[^\S\n]*+(?=\S)")
 
 
 @dataclass
@@ -238,7 +246,7 @@ class _Lines:
     def is_skippable(self, i: int) -> bool:
         s, e = self.line(i)
         seg = self.text[s:e]
-        return not seg.strip() or bool(FURNITURE_LINE.match(seg))
+        return not seg.strip() or is_furniture_line(seg)
 
 
 def find_top_level(text: str) -> list[tuple[int, int, str]]:
@@ -286,7 +294,7 @@ def _after_furniture(text: str, pos: int) -> str:
         return rest
     lines = tail.split("\n")
     k = 0
-    while k < len(lines) - 1 and (not lines[k].strip() or FURNITURE_LINE.match(lines[k])):
+    while k < len(lines) - 1 and (not lines[k].strip() or is_furniture_line(lines[k])):
         k += 1
     return "\n" + "\n".join(lines[k:])
 
@@ -353,10 +361,11 @@ def _numbered_entries(body: str) -> list[re.Match[str]]:
     """The numbers of a numbered list: 1, 2, 3 ... in order, the first at a line start; the others may
     follow the previous entry on its line when a lost line break ran the list together."""
     out: list[re.Match[str]] = []
+    # where each line's content begins (one pass; a slice back to the line start per mark is quadratic)
+    line_firsts = {m.end() for m in _LINE_CONTENT.finditer(body)}
     for m in NUMBER_MARK.finditer(body):
-        at_line_start = not body[body.rfind("\n", 0, m.start()) + 1 : m.start()].strip()
         if not out:
-            if at_line_start:
+            if m.start(1) in line_firsts:
                 out.append(m)
         elif int(m.group(1)) == int(out[-1].group(1)) + 1:
             out.append(m)
@@ -459,12 +468,21 @@ def segment(text: str) -> list[Section]:
         k = bisect.bisect_right(other_heads, pos)
         return other_heads[k] if k < len(other_heads) else n
 
+    sub_starts = [s for s, _, _ in subs]
+    top_starts_all = [s for s, _, _ in tops]
+
+    def next_sub(pos: int) -> int:
+        k = bisect.bisect_right(sub_starts, pos)
+        return sub_starts[k] if k < len(sub_starts) else n
+
     items: list[Section] = []
     if professional:
         for ds, de in dec_heads:
             if not re.match(r"ISSUE", text[ds:de], re.I):
                 continue
-            end = min([next_other(de), *(s for s, _, _ in subs if s > de)])
+            # up to the next heading of any kind: a repeated issue heading starts its own list
+            kt = bisect.bisect_right(top_starts_all, de)
+            end = min(top_starts_all[kt] if kt < len(top_starts_all) else n, next_sub(de))
             body_s, body_e = _strip(text, de, end)
             numbered = _numbered_entries(text[body_s:body_e])
             if numbered:
@@ -488,8 +506,13 @@ def segment(text: str) -> list[Section]:
             content = m.end() if m else de
             regions.append((ds, content, next_other(de)))
         search_from = regions[0][1] if regions else 0
-        sub_starts = [s for s, _, _ in subs]
-        top_starts_all = [s for s, _, _ in tops]
+        # the latest region content start at or before a position (bounds a heading's walk back)
+        contents = sorted(content for _ds, content, _re in regions)
+
+        def content_before(pos: int, bound: int) -> int:
+            k = bisect.bisect_right(contents, pos) - 1
+            return max(bound, contents[k]) if k >= 0 else bound
+
         anchors: list[tuple[int, int, str, str]] = []  # (heading_start, heading_end, kind, number)
         for m in DECISION_MARKER.finditer(text, search_from):
             # a heading marker ends its line or runs into a sub-part label
@@ -506,7 +529,9 @@ def segment(text: str) -> list[Section]:
             anchors.append(
                 (m.start() + len(m.group(0)) - len(m.group(0).lstrip()), h_end, "regarding", m.group(1) or "")
             )
-        for _ds, content, rend in regions:
+        # regions of repeated decisions headings overlap (each runs to the next other heading):
+        # scan their union once
+        for content, rend in _union((content, rend) for _ds, content, rend in regions):
             for m in STATEMENT.finditer(text, content, rend):
                 if any(rx.search(m.group(0)) for _, rx in _SUB):
                     continue
@@ -515,7 +540,7 @@ def segment(text: str) -> list[Section]:
                 # block like an item heading; the 2013 notice lists its statements before the blocks
                 after = _after_furniture(text, m.end()).lstrip()
                 heads_block = any(rx.match(after) for _, rx in _SUB)
-                if not heads_block and text[text.rfind("\n", 0, s) + 1 : s].strip():
+                if not heads_block and text[lines.starts[lines.index(s)] : s].strip():
                     continue  # mid-line (a lost line break) only where guideline/rationale labels follow
                 anchors.append((s, m.end(), "statement_block" if heads_block else "statement", m.group(1)))
         anchors.sort()
@@ -530,9 +555,7 @@ def segment(text: str) -> list[Section]:
                 kt = bisect.bisect_left(top_starts_all, a_pos) - 1
                 if kt >= 0:
                     bound = max(bound, tops[kt][1])
-                for _ds, content, _re in regions:
-                    if content <= a_pos:
-                        bound = max(bound, content)
+                bound = content_before(a_pos, bound)
                 start = heading_start(text, lines, a_pos, bound)
             else:
                 start = a_pos
@@ -570,9 +593,7 @@ def segment(text: str) -> list[Section]:
             kp = bisect.bisect_left(sub_starts, first) - 1
             if kp >= 0:
                 bound = max(bound, subs[kp][1] + 1)
-            for _ds, content, _re in regions:
-                if content <= first:
-                    bound = max(bound, content)
+            bound = content_before(first, bound)
             # the heading is the paragraph that ends just before the first label of the cluster
             a = first
             while a > bound and text[a - 1].isspace():
@@ -621,12 +642,8 @@ def segment(text: str) -> list[Section]:
         if he > hs:
             out.append(Section(hs, he, "header"))
     for k, (s, _e, label) in enumerate(tops):
-        end = n
-        for s2, _e2, label2 in tops[k + 1 :]:
-            if label == "decisions" and label2 == "decisions":
-                continue
-            end = s2
-            break
+        # a decisions block runs on over repeated decisions headings, to the next other heading
+        end = next_other(s) if label == "decisions" else (tops[k + 1][0] if k + 1 < len(tops) else n)
         if label != "decisions":
             ki = bisect.bisect_right(item_starts, s)
             if ki < len(item_starts):
@@ -642,13 +659,25 @@ def segment(text: str) -> list[Section]:
     if professional:
         prof = [x for x in subs if PROFESSIONAL_SUBPART.search(text[x[0] : x[1]])]
         for k, (s, _e, label) in enumerate(prof):
-            kt = [t for t, _, _ in tops if t > s]
-            end = min(kt[0] if kt else n, prof[k + 1][0] if k + 1 < len(prof) else n)
+            kt = bisect.bisect_right(top_starts_all, s)
+            next_top = top_starts_all[kt] if kt < len(top_starts_all) else n
+            end = min(next_top, prof[k + 1][0] if k + 1 < len(prof) else n)
             ss, ee = _strip(text, s, end)
             if ee > ss:
                 out.append(Section(ss, ee, label))
     out.extend(items)
     out.sort(key=lambda x: (x.start, -x.end))
+    return out
+
+
+def _union(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted, merged (start, end) ranges."""
+    out: list[tuple[int, int]] = []
+    for s, e in sorted(ranges):
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
     return out
 
 

@@ -3,16 +3,25 @@
 Column extraction glues words together ("UpheldClaims", "Pain.MAXIMUS", "is notmedically
 necessary"); splitting them at tokenizer level lets NER see "Upheld" as a token. The extra infix pattern is
 serialised with the tokenizer, so a packaged pipeline needs no code to reproduce it.
+
+spaCy hashes every token's text as UTF-8, so a lone surrogate ("\\udcff", from a bad decode) would
+crash ``nlp(text)``; ``SurrogateSafeTokenizer`` (tokenizer ``imr_determinations.Tokenizer.v1``) reads
+each one as U+FFFD first, one code point for one, so every character offset holds.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import spacy
 from spacy.lang.tokenizer_exceptions import emoticons
 from spacy.language import Language
+from spacy.tokenizer import Tokenizer
+from spacy.tokens import Doc
 from spacy.util import compile_infix_regex, registry
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 # lower-case run followed by a capitalised word: "UpheldClaims" -> "Upheld" "Claims"; the same after an
 # upper-case word: "UPHELDClaims", "MTUSChronic"
@@ -44,6 +53,40 @@ def create_customize_tokenizer() -> Callable[[Language], Language]:
     return customize_tokenizer
 
 
+def replace_surrogates(text: str) -> str:
+    """``text`` with each lone surrogate replaced by U+FFFD (same length, same offsets)."""
+    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
+
+
+class SurrogateSafeTokenizer(Tokenizer):
+    """spaCy's tokenizer, except that lone surrogates become U+FFFD instead of raising."""
+
+    def __call__(self, text: str) -> Doc:
+        return super().__call__(replace_surrogates(text))
+
+
+@registry.tokenizers("imr_determinations.Tokenizer.v1")
+def create_tokenizer() -> Callable[[Language], Tokenizer]:
+    """spaCy's default tokenizer settings (``spacy.Tokenizer.v1``) in a ``SurrogateSafeTokenizer``."""
+    default = registry.tokenizers.get("spacy.Tokenizer.v1")()
+
+    def make(nlp: Language) -> Tokenizer:
+        base = default(nlp)
+        return SurrogateSafeTokenizer(
+            nlp.vocab,
+            rules=base.rules,
+            prefix_search=base.prefix_search,
+            suffix_search=base.suffix_search,
+            infix_finditer=base.infix_finditer,
+            token_match=base.token_match,
+            url_match=base.url_match,
+            faster_heuristics=base.faster_heuristics,
+        )
+
+    return make
+
+
 def blank_nlp() -> Language:
     """The blank English pipeline every corpus and gold Doc is tokenised with."""
-    return customize_tokenizer(spacy.blank("en"))
+    config = {"nlp": {"tokenizer": {"@tokenizers": "imr_determinations.Tokenizer.v1"}}}
+    return customize_tokenizer(spacy.blank("en", config=config))
