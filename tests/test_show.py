@@ -114,6 +114,8 @@ def test_every_record_row_links_to_its_spans_in_the_text(hostile_letter, tmp_pat
         if det["spans"]["decision"]:
             decision = det["spans"]["decision"]
             assert f"span-{decision[0]}-{decision[1]}" in links
+        for g in det["guidelines"]:
+            assert f"span-{g['span'][0]}-{g['span'][1]}" in links  # each guideline is linked too
         assert links and all(link in parsed.ids for link in links), (links, sorted(parsed.ids))
     assert "http://" not in page and "https://" not in page  # self-contained: nothing fetched
 

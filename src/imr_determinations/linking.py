@@ -681,6 +681,7 @@ def _guidelines(text: str, idx: _Index, it: ItemView) -> list[dict[str, Any]]:
                 "page_ranges": ranges,
                 "section": norm["section"],
                 "edition": norm["edition"],
+                "span": [g.start, g.end],
             }
             if label == "rationale":
                 seen = by_id_rationale.get(entry["id"])

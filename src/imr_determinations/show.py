@@ -37,15 +37,20 @@ RESET = "\x1b[0m"
 
 
 def doc_spans(doc: Any, record: dict | None = None) -> list[tuple[int, int, str]]:
-    """(start_char, end_char, label) of entities, spancat spans and the record's linked service and
-    decision spans (the rules-only linker finds those without writing ``doc.ents``), outer-first."""
+    """(start_char, end_char, label) of entities, spancat spans and the spans the record links to
+    (service, decision, guidelines, findings: the rules-only linker finds those without writing
+    ``doc.ents``), outer-first."""
     spans = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
     if SPANS_KEY in doc.spans:
         spans += [(s.start_char, s.end_char, s.label_) for s in doc.spans[SPANS_KEY]]
     for det in (record or {}).get("determinations") or []:
-        for key, label in (("service", "DISPUTED_SERVICE"), ("decision", "DECISION")):
-            span = (det.get("spans") or {}).get(key)
-            if span and 0 <= span[0] < span[1] <= len(doc.text):
+        linked = [((det.get("spans") or {}).get(key), label)
+                  for key, label in (("service", "DISPUTED_SERVICE"), ("decision", "DECISION"))]
+        linked += [(g.get("span"), "GUIDELINE") for g in det.get("guidelines") or []]
+        linked += [([f.get("start"), f.get("end")], "CLINICAL_FINDING")
+                   for f in det.get("finding_details") or []]
+        for span, label in linked:
+            if span and None not in span and 0 <= span[0] < span[1] <= len(doc.text):
                 spans.append((span[0], span[1], label))
     return sorted(set(spans), key=lambda s: (s[0], -s[1], s[2]))
 
@@ -230,11 +235,27 @@ def _records_html(record: dict, doc_len: int) -> str:
             cells[key], span_id = _span_link(row[key], spans.get(key), doc_len)
             if span_id:
                 ids.append(span_id)
+        parts = [(_guideline(g), g.get("span")) for g in det.get("guidelines") or []]
+        cells["guidelines"] = _linked_list(parts, doc_len, ids, "; ")
+        if det.get("finding_details"):
+            parts = [(f.get("text") or "", [f.get("start"), f.get("end")]) for f in det["finding_details"]]
+            cells["findings"] = _linked_list(parts, doc_len, ids, " | ")
         out.append(f"<tr class='det' id='det-{esc(row['#'])}' data-spans='{' '.join(ids)}'>"
                    + "".join(f"<td>{v}</td>" for v in cells.values()) + "</tr>")
-    out.append("</table><p class='note'>Click a row (or its service or decision) to find it in the letter. "
-               "Guidelines and findings are not linked: the record gives them no character offsets.</p>")
+    out.append("</table><p class='note'>Click a row, or any of its service, decision, guidelines or "
+               "findings, to find it in the letter.</p>")
     return "".join(out)
+
+
+def _linked_list(parts: list[tuple[str, list | None]], doc_len: int, ids: list[str], sep: str) -> str:
+    """Cells of several values (guidelines, findings), each linked to its span; ids collects the targets."""
+    linked = []
+    for value, span in parts:
+        cell, span_id = _span_link(value, span if span and None not in span else None, doc_len)
+        linked.append(cell)
+        if span_id and span_id not in ids:
+            ids.append(span_id)
+    return html_lib.escape(sep).join(linked)
 
 
 PAGE_CSS = """
