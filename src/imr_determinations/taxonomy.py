@@ -48,7 +48,9 @@ _SPACES = re.compile(r"\s+")
 
 
 def normalise_text(text: str) -> str:
-    """Lower case, hyphens and punctuation to spaces, '/' kept tight ('x-ray' -> 'x ray', 'PT / OT' -> 'pt/ot')."""
+    """Lower case, hyphens and punctuation to spaces, '/' kept tight ('x-ray' -> 'x ray').
+
+    Shared by the texts and the drug names, so both sides of a match look alike."""
     t = _DASHES.sub(" ", text.lower())
     t = _SLASH.sub("/", t)
     t = _DROP.sub(" ", t)

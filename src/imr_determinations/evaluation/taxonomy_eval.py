@@ -8,7 +8,6 @@ text); the seed letters carry their text in ``seeds.jsonl`` and are always score
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from typing import Any
 
 from ..io import LetterReadError, read_letter
 from ..taxonomy import classify_service
+from ..textnorm import text_sha256
 
 SEEDS_PREFIX = "seeds.jsonl#"
 FIELDS = ("category", "subcategory", "drug_group", "generic")
@@ -32,7 +32,7 @@ class LabelledService:
 
 
 def _sha(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return text_sha256(text)
 
 
 def _seed_services(gold_dir: Path) -> dict[str, tuple[str, list[str]]]:
@@ -44,7 +44,8 @@ def _seed_services(gold_dir: Path) -> dict[str, tuple[str, list[str]]]:
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             d = json.loads(line)
-            out[SEEDS_PREFIX + d["meta"]["letter_id"]] = (_sha(d["text"]), [r["service"] for r in d["records"]])
+            services = [r["service"] for r in d["records"]]
+            out[SEEDS_PREFIX + d["meta"]["letter_id"]] = (_sha(d["text"]), services)
     return out
 
 
@@ -143,5 +144,6 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
         f"services scored: {result['n']}",
         *(f"{f} accuracy: {acc[f]} (of {result['counted'].get(f, 0)})" for f in FIELDS),
     ]
-    lines += [f"  {c['count']}x {c['field']}: gold {c['gold']} -> {c['predicted']}" for c in result["confusions"]]
+    for c in result["confusions"]:
+        lines.append(f"  {c['count']}x {c['field']}: gold {c['gold']} -> {c['predicted']}")
     return lines
