@@ -61,6 +61,9 @@ CSV_COLUMNS: tuple[str, ...] = (
     "item",  # 1-based item number in the letter
     "service",
     "service_category",  # service_normalised.category: medication, imaging, therapy, evaluation, ..., other
+    "service_subcategory",  # service_taxonomy.subcategory (the drug group for pharmaceuticals)
+    "drug_group",  # service_taxonomy.drug_group: opioids, nsaids, ... (pharmaceuticals only)
+    "generic_name",  # service_taxonomy.generic: e.g. hydrocodone/acetaminophen for Norco
     "original_request",
     "authorized",
     "decision",  # UPHELD | OVERTURNED | empty
@@ -449,10 +452,14 @@ def csv_rows(record: dict) -> list[dict[str, str]]:
     for det in dets:
         row = dict(base)
         guidelines = det.get("guidelines") or []
+        taxonomy = det.get("service_taxonomy") or {}
         row.update(
             item=_flat(det.get("item")),
             service=_flat(det.get("service")),
             service_category=_flat((det.get("service_normalised") or {}).get("category")),
+            service_subcategory=_flat(taxonomy.get("subcategory")),
+            drug_group=_flat(taxonomy.get("drug_group")),
+            generic_name=_flat(taxonomy.get("generic")),
             original_request=_flat(det.get("original_request")),
             authorized=_flat(det.get("authorized")),
             decision=_flat(det.get("decision")),

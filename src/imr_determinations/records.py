@@ -14,6 +14,8 @@ from typing import Any
 
 from spacy.tokens import Doc
 
+from .taxonomy import classify_service
+
 CASE_KEYS = (
     "case_number",
     "patient_age",
@@ -57,8 +59,14 @@ def doc_to_record(doc: Doc, source: str, sha256: str, letter_id: str | None = No
         "error": None,
         "warnings": warnings,
         "case": case,
-        "determinations": list(doc._.determinations or []),
+        "determinations": [with_taxonomy(det) for det in doc._.determinations or []],
     }
+
+
+def with_taxonomy(det: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a determination with its ``service_taxonomy`` (category, subcategory, drug group,
+    generic name) for analytics; kept beside the older ``service_normalised.category``."""
+    return {**det, "service_taxonomy": classify_service(det.get("service") or "").record_fields()}
 
 
 def error_record(source: str, message: str, sha256: str | None = None) -> dict[str, Any]:
