@@ -16,10 +16,11 @@ margin:0 auto;padding:1.5rem}
 h1{font-size:1.5rem;margin:.2rem 0} h2{font-size:1.15rem;margin:2rem 0 .3rem;border-bottom:1px solid #dde}
 p.note{color:#566;margin:.2rem 0 .6rem} nav a{margin-right:.8rem;color:#3a6ea5}
 .section{display:flex;flex-wrap:wrap;gap:1.2rem;align-items:flex-start}
-figure.chart{margin:0;flex:1 1 520px;max-width:720px} figure.chart svg{width:100%;height:auto}
+figure.chart{margin:0;flex:0 1 auto;max-width:100%} figure.chart svg{max-width:100%;height:auto}
 table{border-collapse:collapse;font-size:12.5px;flex:1 1 380px}
 th,td{padding:.2rem .5rem;border-bottom:1px solid #eef;text-align:left}
-td.num{text-align:right;font-variant-numeric:tabular-nums} th{background:#f3f5f9}
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td:first-child{white-space:nowrap} th{background:#f3f5f9}
 """
 _SHARE_WORDS = ("share", "rate", "CI", "agreement", "per item")
 
