@@ -83,3 +83,15 @@ def test_report_refuses_bad_arguments(args, tmp_path: Path) -> None:
     args = [str(tmp_path / args[0]), *args[1:]]
     result = CliRunner().invoke(app, ["report", *args])
     assert result.exit_code == 2 and "imr report: error" in result.output
+
+
+def test_synthetic_records_are_valid_records_and_load(tmp_path: Path) -> None:
+    from imr_determinations.records import validate_record
+    from imr_determinations.report.synthetic_records import iter_synthetic_records, write_synthetic_records
+    from imr_determinations.store import connect, load_jsonl
+
+    records = list(iter_synthetic_records(300, seed=1))
+    for record in records:
+        validate_record({k: v for k, v in record.items() if k != "input_sha256"})
+    result = load_jsonl(connect(None), write_synthetic_records(tmp_path / "s.jsonl", 300, seed=1))
+    assert result.added == 300 and {r["status"] for r in records} >= {"ok"}
