@@ -18,6 +18,8 @@ from .extract import (
 )
 from .io import DEFAULT_MAX_CHARS, MB_PER_100K_CHARS
 from .review.cli import app as review_app
+from .store_cli import app as db_app
+from .store_cli import report
 
 app = typer.Typer(
     help="IMR Final Determination Letters -> structured determination records.",
@@ -25,6 +27,10 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(review_app, name="review")
+app.add_typer(db_app, name="db")
+app.command(help="Render the analysis report (HTML with plots, or markdown tables) from a store or JSONL.")(
+    report
+)
 
 _CSV_HELP = ", ".join(CSV_COLUMNS)
 _MODEL_HELP = (
@@ -45,6 +51,8 @@ _MAX_CHARS_HELP = (
         "JSONL: one record per letter. CSV: one row per determination, case fields repeated, one row for "
         f"a letter with no determinations or an error. CSV columns: {_CSV_HELP}. A CSV cell starting with "
         "= + - @ TAB CR or ' gets one leading ' (spreadsheets then show it as text, not a formula).\n\n"
+        "Parquet (--format parquet -o DIR): one file per store table (docs/analysis.md), exported from the "
+        "DuckDB store DIR/records.duckdb (or --db) at the end of the run.\n\n"
         "A run takes a lock on OUTPUT.lock: a second run on the same output is refused.\n\n"
         f"{EXIT_CODES_HELP}"
     )
@@ -87,7 +95,14 @@ def extract(
         bool,
         typer.Option("--quiet", "-q", help="No progress line (the summary is still printed)"),
     ] = False,
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", help="Also load every record into this DuckDB store (idempotent; "
+                     "docs/analysis.md)"),
+    ] = None,
 ) -> None:
+    from .store import StoreError
+
     try:
         result = run_extract(
             paths,
@@ -102,8 +117,9 @@ def extract(
             scheduler=scheduler,
             max_chars=max_chars,
             quiet=quiet,
+            db=db,
         )
-    except (ModelNotFoundError, ValueError, OutputLockedError) as exc:
+    except (ModelNotFoundError, ValueError, OutputLockedError, StoreError) as exc:
         typer.echo(f"imr extract: error: {exc}", err=True)
         raise typer.Exit(EXIT_SETUP) from exc
     if result.exit_code:

@@ -79,7 +79,7 @@ CSV_COLUMNS: tuple[str, ...] = (
 )
 CASE_COLUMNS = CSV_COLUMNS[CSV_COLUMNS.index("case_number") : CSV_COLUMNS.index("diagnoses") + 1]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-FORMATS = ("jsonl", "csv")
+FORMATS = ("jsonl", "csv", "parquet")  # parquet: one file per store table (store.py)
 
 
 class ModelNotFoundError(Exception):
@@ -874,6 +874,7 @@ def run_extract(
     scheduler: str | None = None,
     max_chars: int = DEFAULT_MAX_CHARS,
     quiet: bool = False,
+    db: Path | None = None,
     stderr: TextIO | None = None,
     stdout: TextIO | None = None,
     nlp_factory: Callable[[str], Language] = load_model,
@@ -888,6 +889,8 @@ def run_extract(
         raise ValueError(f"unknown engine {engine!r}; choose local or dask")
     if resume and output is None:
         raise ValueError("--resume needs --output FILE")
+    if fmt == "parquet" and output is None:
+        raise ValueError("--format parquet needs --output DIR (it writes one .parquet file per table)")
     if n_process < 1 or batch_size < 1 or max_chars < 1:
         raise ValueError("--n-process, --batch-size and --max-chars must be positive")
 
@@ -902,7 +905,10 @@ def run_extract(
         stats = Stats()
         start = time.perf_counter()
         plan = ResumePlan()
-        if output is not None and resume and output.exists() and output.stat().st_size > 0:
+        sink = _store_sink(db, output, fmt)
+        if fmt == "parquet" and resume:
+            plan.done = sink.stored_sources({source: _input_sha(source) for source in sources})
+        elif output is not None and resume and output.exists() and output.stat().st_size > 0:
             current = {source: _input_sha(source) for source in sources}
             plan = plan_resume(output, fmt, current, model_label(identity), allow_mixed_models)
             for source in plan.replaced[:10]:
@@ -915,8 +921,10 @@ def run_extract(
         err.write(f"imr extract: model {spec}; {len(sources)} letters"
                   + (f", {skipped} already done (resume)" if skipped else "") + f"; engine {engine}\n")
 
-        target: int | TextIO
-        if output is not None:
+        target: int | TextIO | None = None
+        if fmt == "parquet":
+            pass  # the sink's store is the output
+        elif output is not None:
             output.parent.mkdir(parents=True, exist_ok=True)
             new_file = not (resume and output.exists() and output.stat().st_size > 0)
             flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if not new_file else os.O_TRUNC)
@@ -924,7 +932,7 @@ def run_extract(
         else:
             new_file = True
             target = stdout if stdout is not None else sys.stdout
-        writer = RecordWriter(target, fmt, write_header=new_file)
+        writer = RecordWriter(target, fmt, write_header=new_file) if target is not None else None
         progress = Progress(len(todo), err, live=(not quiet) and err.isatty())
         try:
             if todo:
@@ -939,7 +947,10 @@ def run_extract(
                 counted = Stats()
                 for record in records:
                     record["model"] = dict(identity)
-                    writer.write(record)
+                    if writer is not None:
+                        writer.write(record)
+                    if sink is not None:
+                        sink.add(record)
                     counted.add_record(record)
                     progress.update(counted.done)
                 stats.done, stats.ok, stats.errors, stats.determinations = (
@@ -948,10 +959,36 @@ def run_extract(
             progress.close()
             if isinstance(target, int):
                 os.close(target)
+            if sink is not None:
+                _close_sink(sink, output, fmt, resume, err)
         seconds = time.perf_counter() - start
         result = ExtractResult(len(sources), skipped, stats, seconds, plan.done_errors, len(plan.replaced))
         err.write(summary_line(result) + "\n")
         return result
+
+
+def _store_sink(db: Path | None, output: Path | None, fmt: str) -> Any:
+    """The store the writer loop also feeds: ``--db FILE``, and for parquet the store the files are
+    exported from (``--db``, else OUTPUT/records.duckdb, which --resume continues)."""
+    if db is None and fmt != "parquet":
+        return None
+    from .store import StoreSink
+
+    return StoreSink(db if db is not None else Path(output or ".") / "records.duckdb")
+
+
+def _close_sink(sink: Any, output: Path | None, fmt: str, resume: bool, err: TextIO) -> None:
+    """Flush the store; after --resume also load the JSONL output (letters an earlier run wrote
+    before --db was given); for parquet export the tables."""
+    from .store import export_parquet, load_jsonl
+
+    sink.flush()
+    if resume and fmt == "jsonl" and output is not None and output.exists():
+        sink.result += load_jsonl(sink.con, output)
+    if fmt == "parquet" and output is not None:
+        export_parquet(sink.con, output)
+    err.write(f"imr extract: store: {sink.result.summary()}\n")
+    sink.close()
 
 
 def summary_line(result: ExtractResult) -> str:
