@@ -76,7 +76,7 @@ def test_rows_keep_the_record_values(letter_folder: Path, tmp_path: Path) -> Non
     con.close()
     case = record["case"]
     assert row == [(case["case_number"], case["date_of_injury"], det["service"], det["decision"],
-                    det["service_normalised"]["category"])]
+                    det["service_taxonomy"]["category"])]
     assert cited == [(g["id"], g["cited_by"]) for g in det["guidelines"]]
 
 

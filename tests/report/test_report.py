@@ -33,13 +33,13 @@ def test_wilson_interval_matches_published_values() -> None:
 def test_category_counts_and_overturn_rates_match_the_records(synthetic_records) -> None:
     jsonl, db = synthetic_records
     dets = [d for r in _records(jsonl) for d in r["determinations"]]
-    items = Counter(d["service_normalised"]["category"] for d in dets)
-    over = Counter(d["service_normalised"]["category"] for d in dets if d["decision"] == "OVERTURNED")
+    items = Counter(d["service_taxonomy"]["category"] for d in dets)
+    over = Counter(d["service_taxonomy"]["category"] for d in dets if d["decision"] == "OVERTURNED")
     rows = {r[0]: r for r in _table(build(db), "category").rows}
     assert len(items) > 3 and sum(over.values()) > 0
     assert {c: (r[1], r[4]) for c, r in rows.items()} == {c: (items[c], over[c]) for c in items}
     for category, row in rows.items():
-        decided = sum(1 for d in dets if d["service_normalised"]["category"] == category and d["decision"])
+        decided = sum(1 for d in dets if d["service_taxonomy"]["category"] == category and d["decision"])
         assert row[3] == decided and row[6] <= row[5] <= row[7]
 
 

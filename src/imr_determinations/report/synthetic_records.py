@@ -1,5 +1,5 @@
 """Plausible ``imr extract`` records made without a model or letters, for scale tests of the store and
-the report (``scripts/benchmark_store.py``). The mix (about 45% medication items, about 10% overturned,
+the report (``scripts/benchmark_store.py``). The mix (about 45% pharmaceutical items, about 10% overturned,
 some error rows and letters without items) is set to look like published IMR figures, not measured."""
 
 from __future__ import annotations
@@ -11,24 +11,23 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
+from ..normalise import service_category
 from ..records import empty_case
+from ..taxonomy import classify_service
 
-CATEGORIES = (("medication", 45), ("therapy", 12), ("imaging", 10), ("injection", 8), ("surgery", 5),
-              ("dme", 5), ("program", 4), ("psych", 4), ("evaluation", 4), ("lab", 2), ("other", 1))
-DRUGS = (("opioid", "tramadol"), ("opioid", "hydrocodone"), ("nsaid", "naproxen"),
-         ("muscle_relaxant", "cyclobenzaprine"), ("topical", "lidocaine"), ("ppi", "omeprazole"),
-         ("anticonvulsant", "gabapentin"))
+# (service template, weight): the mix of service kinds; their categories come from the real classifiers
+SERVICES = (("{generic} 50mg #60", 45), ("physical therapy 2x6", 12), ("MRI lumbar spine", 10),
+            ("epidural steroid injection", 8), ("arthroscopy right knee", 5), ("TENS unit", 5),
+            ("functional restoration program", 4), ("psychotherapy x6", 4),
+            ("pain management consultation", 4), ("urine drug screen", 2), ("home care", 1))
+DRUGS = ("tramadol", "Norco 10/325", "naproxen", "cyclobenzaprine", "Lidoderm patch", "omeprazole",
+         "gabapentin")
 GUIDELINES = (("MTUS/CPMTG", "MTUS"), ("MTUS/ACOEM/ch12", "MTUS"), ("MTUS/ACOEM/ch8", "MTUS"),
               ("ODG/Pain", "ODG"), ("ODG/LowBack", "ODG"), ("ACOEM/3RD", "ACOEM"), ("OTHER", "OTHER"))
 SPECIALTIES = ("Physical Medicine & Rehabilitation", "Orthopaedic Surgery", "Anesthesiology", "Neurology",
                "Family Practice", "Internal Medicine", "Psychiatry", "Chiropractor")
 FINDINGS = ("tenderness to palpation", "decreased range of motion", "positive straight leg raise",
             "no functional improvement", "intact neurological exam", "muscle spasm", "antalgic gait")
-SERVICES = {"medication": "{generic} 50mg #60", "therapy": "physical therapy 2x6",
-            "imaging": "MRI lumbar spine",
-            "injection": "epidural steroid injection", "surgery": "arthroscopy right knee",
-            "dme": "TENS unit", "program": "functional restoration program", "psych": "psychotherapy x6",
-            "evaluation": "pain management consultation", "lab": "urine drug screen", "other": "home care"}
 
 
 def _pick(rng: random.Random, weighted: tuple[tuple[str, int], ...]) -> str:
@@ -43,11 +42,11 @@ def _guideline(gid: str, family: str, cited_by: str, rng: random.Random) -> dict
 
 
 def _determination(item: int, rng: random.Random) -> dict:
-    category = _pick(rng, CATEGORIES)
-    group, generic = rng.choice(DRUGS) if category == "medication" else (None, None)
-    overturned = rng.random() < (0.06 if group == "opioid" else 0.10)
+    service = _pick(rng, SERVICES).format(generic=rng.choice(DRUGS))
+    taxonomy = classify_service(service).record_fields()
+    category = service_category(service)
+    overturned = rng.random() < (0.06 if taxonomy["drug_group"] == "opioids" else 0.10)
     decision = None if rng.random() < 0.01 else ("OVERTURNED" if overturned else "UPHELD")
-    service = SERVICES[category].format(generic=generic)
     ca = GUIDELINES[rng.randrange(len(GUIDELINES))]
     rv = ca if rng.random() < 0.6 else GUIDELINES[rng.randrange(len(GUIDELINES))]
     findings = rng.sample(FINDINGS, rng.randint(0, 3))
@@ -58,8 +57,7 @@ def _determination(item: int, rng: random.Random) -> dict:
                                "visits": None, "days": None, "frequency": None, "strength": [],
                                "refills": None,
                                "category": category},
-        "service_taxonomy": {"category": category, "subcategory": None, "drug_group": group,
-                             "generic": generic},
+        "service_taxonomy": taxonomy,
         "original_request": None, "authorized": None, "decision": decision,
         "decision_text": decision.title() if decision else None,
         "medically_necessary": None if decision is None else overturned,
