@@ -43,6 +43,14 @@ def test_category_counts_and_overturn_rates_match_the_records(synthetic_records)
         assert row[3] == decided and row[6] <= row[5] <= row[7]
 
 
+def test_drug_groups_count_the_pharmaceutical_items(synthetic_records) -> None:
+    jsonl, db = synthetic_records
+    groups = Counter(d["service_taxonomy"]["drug_group"] for r in _records(jsonl) for d in r["determinations"]
+                     if d["service_taxonomy"]["category"] == "pharmaceuticals")
+    rows = {r[0]: r[1] for r in _table(build(db), "drug_group").rows}
+    assert groups and rows == dict(groups)
+
+
 def test_agreement_counts_items_where_the_reviewer_cites_the_administrators_id(synthetic_records) -> None:
     jsonl, db = synthetic_records
     both = same = 0

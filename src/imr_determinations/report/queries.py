@@ -94,10 +94,12 @@ def by_category(con: duckdb.DuckDBPyConnection) -> Table:
 
 
 def by_drug_group(con: duckdb.DuckDBPyConnection) -> Table:
-    return _rate_table(con, "drug_group", "Medication items by drug group",
-                       "Items whose category is medication; drug group from service_taxonomy (none: not "
+    # 'pharmaceuticals' is the service taxonomy's category; 'medication' the extracted category of
+    # records made before the taxonomy existed
+    return _rate_table(con, "drug_group", "Pharmaceutical items by drug group",
+                       "Items whose category is pharmaceuticals; drug group from service_taxonomy (none: not "
                        "classified).", "drug group", "d.drug_group",
-                       DETS + " WHERE d.category = 'medication'")
+                       DETS + " WHERE d.category IN ('pharmaceuticals', 'medication')")
 
 
 _REVIEWER_CITES = ("(SELECT DISTINCT letter_id, item, {col} AS g FROM guidelines "
