@@ -13,9 +13,9 @@ from typing import Any
 
 from spacy.language import Language
 
-from .gold import collapse_ws
 from .labels import NER_LABELS
-from .normalise import VERDICT_PHRASE
+from .layout import VERDICT_PHRASE
+from .normalise import collapse
 
 ISSUES_RE = re.compile(r"IMR ISSUES,\s*DECISIONS\s*AND\s*RATIONALES")
 SUMMARY_RE = re.compile(r"CLINICAL CASE SUMMARY")
@@ -175,8 +175,8 @@ def heading_services(text: str) -> list[dict[str, Any]]:
             item["service"] = (prev_end + rem.start(1), prev_end + rem.end(1))
             org = ORIGINAL_RE.search(block)
             if org:
-                item["original_request"] = collapse_ws(org.group(1).split(". ")[-1])
-                item["authorized"] = collapse_ws(org.group(2))
+                item["original_request"] = collapse(org.group(1).split(". ")[-1])
+                item["authorized"] = collapse(org.group(2))
         else:
             # heading = from the last line ending in '.' or ':' (end of the previous block) to the colon
             ends = list(re.finditer(r"[.:][ \t]*\n", block))
@@ -244,14 +244,14 @@ def preannotate(nlp: Language, text: str) -> list[dict[str, Any]]:
         sm = SUBJECT_RE.match(subj)
         if (
             sm
-            and collapse_ws(sm.group(1)).lower() not in GENERIC_SUBJECTS
+            and collapse(sm.group(1)).lower() not in GENERIC_SUBJECTS
             and not NOT_SUBJECT_RE.search(sm.group(1))
             and len(sm.group(1)) < 200
         ):
             acc.add(sent_start + sm.start(1), sent_start + sm.end(1), "DISPUTED_SERVICE")
     # the heading's service text wherever it recurs verbatim (request statements, restatements)
     for it in items:
-        words = collapse_ws(text[slice(*it["service"])]).split(" ")
+        words = collapse(text[slice(*it["service"])]).split(" ")
         if len(words) < 2:
             continue
         pat = re.compile(r"\s+".join(re.escape(w) for w in words), re.I)
@@ -336,7 +336,7 @@ def _block_findings(
         for s in spans:
             if s["label"] != "CLINICAL_FINDING" or rationale == -1 or not rationale < s["start"] < block_end:
                 continue
-            key = collapse_ws(text[s["start"] : s["end"]])
+            key = collapse(text[s["start"] : s["end"]])
             if key not in seen:
                 seen.add(key)
                 found.append(s)
@@ -353,7 +353,7 @@ def draft_records(text: str, spans: list[dict[str, Any]]) -> list[dict[str, Any]
     records = []
     for (h, block_end, rationale), finding_spans in zip(blocks, findings_per_item, strict=True):
         services = [s for s in spans if s["label"] == "DISPUTED_SERVICE" and s["end"] <= h["start"]]
-        service = collapse_ws(text[services[-1]["start"] : services[-1]["end"]]) if services else ""
+        service = collapse(text[services[-1]["start"] : services[-1]["end"]]) if services else ""
         guidelines: list[dict[str, Any]] = []
         block_spans = [s for s in spans if h["end"] <= s["start"] < block_end]
         for s in block_spans:
@@ -366,14 +366,14 @@ def draft_records(text: str, spans: list[dict[str, Any]]) -> list[dict[str, Any]
                 else:
                     cited_by = "claims_administrator"
                 g: dict[str, Any] = {
-                    "text": collapse_ws(text[s["start"] : s["end"]]),
+                    "text": collapse(text[s["start"] : s["end"]]),
                     "id": guideline_id(text[s["start"] : s["end"]]),
                     "cited_by": cited_by,
                     "pages": [],
                 }
                 sec = SECTION_RE.match(text, s["end"] + (2 if text[s["end"] : s["end"] + 1] == "," else 0))
                 if sec and cited_by != "rationale":
-                    g["section"] = collapse_ws(sec.group(1))
+                    g["section"] = collapse(sec.group(1))
                 guidelines.append(g)
             elif s["label"] == "PAGE_RANGE" and guidelines:
                 for p in _parse_pages(text[s["start"] : s["end"]]):
@@ -383,7 +383,7 @@ def draft_records(text: str, spans: list[dict[str, Any]]) -> list[dict[str, Any]
             "service": service,
             "decision": text[h["start"] : h["end"]].upper(),
             "guidelines": guidelines,
-            "findings": [collapse_ws(text[s["start"] : s["end"]]) for s in finding_spans],
+            "findings": [collapse(text[s["start"] : s["end"]]) for s in finding_spans],
         }
         it = partial.get((h["start"], h["end"]))
         if it and "original_request" in it:

@@ -29,7 +29,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from .labels import SPANS_KEY
-from .normalise import VERDICT_PHRASE
+from .layout import DECISION_BASED_ON, RULE_HEADING_MARKER, RULE_PAGES, RULE_PARTIAL, VERDICT_PHRASE
 from .package_data import lexicon_dir as packaged_lexicon_dir
 from .tokenizer import blank_nlp
 
@@ -342,8 +342,6 @@ def generic_ent_patterns() -> list[dict[str, Any]]:
 _GROUP_LABELS = {"svc": "DISPUTED_SERVICE", "dec": "DECISION", "gl": "GUIDELINE", "pr": "PAGE_RANGE"}
 _SC_GROUP_LABELS = {"dx": "DIAGNOSIS"}
 
-_NUM_RANGE = r"\d{1,4}(?:\s*[-\u2013]\s*\d{1,4})?"
-_PAGES = rf"{_NUM_RANGE}(?:\s*[,;]\s*(?:and\s+)?{_NUM_RANGE}|\s+and\s+{_NUM_RANGE})*"
 # text of a clause: anything but a sentence end ('.' followed by space/end) or ';'
 _CLAUSE = r"(?:[^.;:\n]|\.(?=\S)|\n(?=[ \t]*\S)|\n[ \t]*\n(?=[ \t]*[a-z0-9(]))"
 _VERDICT = r"(?P<dec>" + VERDICT_PHRASE + ")"
@@ -360,7 +358,7 @@ REGEX_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         "heading",
         re.compile(
             r"(?:^|(?<=\n))[ \t]*(?P<svc>(?:[^\n:]*[^\s:.;][ \t]*\n(?:[ \t]*\n)?){0,2}[^\n:]{2,250}?)"
-            r"[ \t]*:[ \t\n]*(?P<dec>Upheld|Overturned)\b",
+            + RULE_HEADING_MARKER,
             re.I,
         ),
     ),
@@ -368,8 +366,7 @@ REGEX_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "partial",
         re.compile(
-            r"remaining\s+IMR\s+eligible\s+portion\s+of\s+the\s+original\s+request,?\s+"
-            r"(?P<svc>(?:[^:]|:(?!\s*(?:Upheld|Overturned)))+?)\s+(?:is|are)\s*:\s*(?P<dec>Upheld|Overturned)\b",
+            RULE_PARTIAL,
             re.I,
         ),
     ),
@@ -377,7 +374,7 @@ REGEX_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "guideline",
         re.compile(
-            r"Decision\s+based\s+on\s+(?:(?:the\s+)?Non-MTUS\s+Citation:?\s+)?"
+            DECISION_BASED_ON + r"\s+(?:(?:the\s+)?Non-MTUS\s+Citation:?\s+)?"
             r"(?P<gl>[A-Z](?:[^.;:\n]|\.(?=[,\w])|\n(?!\s*(?:MAXIMUS|Claims|Decision\s+rationale)))+?)"
             r"(?=\s*,?\s*(?:Section\(s\)|Page\(s\)|pages?\s+\d|pg\.\s*\d|p\.\s*\d)|\s*\.(?:\s|$)|\s*;|\s*$)",
         ),
@@ -391,7 +388,7 @@ REGEX_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "pages",
         re.compile(
-            rf"(?:\bPage\(s\)\s*:?|\bPages?\s*:|\bpages?\b|\bpg\.|\bpp?\.)\s*(?P<pr>{_PAGES})(?![\d/])",
+            RULE_PAGES,
             re.I,
         ),
     ),
