@@ -50,7 +50,6 @@ from .layout import (
     TAIL_STOP,
     TRAILING_FURNITURE,
     VERDICT_IN_RATIONALE,
-    VERDICT_PHRASE,
 )
 from .mentions import (
     MIN_ITEM_SHARE,
@@ -96,13 +95,6 @@ IMR_MARKERS = re.compile(
 # ---- regexes for headings, partial certifications and the rules-only mentions
 # Linear on long blank runs (a page of spaces in a heading), as the layout patterns are: a lazy group
 # ends on a non-blank (".*?\S") and blanks before a literal are possessive ("\s*+").
-REQUEST_FOR = re.compile(
-    r"(?:has\s+determined\s+)?(?:the\s+)?requests?\s+for\s+(?P<service>.+?)\s*(?:(?:is|are|was|were)\s+"
-    + VERDICT_PHRASE
-    + r".*)?$",
-    re.I | re.S,
-)
-NUMBER_PREFIX = re.compile(r"^\s*\d{1,2}[).]\s*")
 REQUESTS_FOR = re.compile(r"requests?\s+for\s+", re.I)
 # a professional review's issue asked as a question: "Is the request for X medically necessary?"
 QUESTION_HEAD = re.compile(

@@ -22,7 +22,8 @@ block. These repairs follow from the definition and need no letter-specific voca
 PAGE_RANGE is "the numbers only": a predicted range loses trailing words ("182 does") and one
 without a digit ("UA") is dropped.
 
-README ("Disputed-service mentions") has the measured effect of each on the real test letters.
+README ("Design measurements", "Service mentions checked against the items") has the measured effect
+of each on the real test letters.
 """
 
 from __future__ import annotations

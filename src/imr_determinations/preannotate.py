@@ -15,7 +15,7 @@ from spacy.language import Language
 
 from .labels import NER_LABELS
 from .layout import VERDICT_PHRASE
-from .normalise import collapse
+from .normalise import collapse, normalise_guideline
 
 ISSUES_RE = re.compile(r"IMR ISSUES,\s*DECISIONS\s*AND\s*RATIONALES")
 SUMMARY_RE = re.compile(r"CLINICAL CASE SUMMARY")
@@ -284,19 +284,8 @@ def _parse_pages(s: str) -> list[list[int]]:
 
 
 def guideline_id(text: str) -> str:
-    """Normalised guideline id from imr_determinations.normalise when that module exists, else ''."""
-    try:
-        from . import normalise  # type: ignore[attr-defined]
-    except ImportError:
-        return ""
-    for name in ("guideline_id", "normalise_guideline", "normalize_guideline"):
-        fn = getattr(normalise, name, None)
-        if callable(fn):
-            res = fn(text)
-            if isinstance(res, dict):
-                return str(res.get("id") or "")
-            return str(res or "")
-    return ""
+    """The normalised guideline id of a citation ("MTUS/CPMTG", "ODG/Low Back", "OTHER")."""
+    return str(normalise_guideline(text)["id"])
 
 
 def _item_blocks(text: str, spans: list[dict[str, Any]]) -> list[tuple[dict[str, Any], int, int]]:

@@ -53,8 +53,6 @@ SECTION_LABELS: tuple[str, ...] = (
     "reviewer_guideline",
     "rationale",
 )
-TOP_LEVEL = ("header", "reviewer", "case_summary", "documents_reviewed", "decisions")
-
 
 def is_furniture_line(line: str) -> bool:
     """Whether one line (no newline in it) is page furniture alone, blanks around it allowed."""
