@@ -4,6 +4,8 @@ Seed letters carry their text inline (``seeds.jsonl``); real letters are standof
 (``letters/<CASE>.json``: offsets + SHA-256, no text) because their text must not live in the
 repo. The loader re-extracts a real letter's text and refuses annotations whose hash differs,
 since offsets into a different text would silently point at the wrong words.
+
+Over 500 lines: loading, validation, inline markup and standoff records share the GoldLetter format.
 """
 
 from __future__ import annotations

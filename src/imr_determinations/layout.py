@@ -98,9 +98,11 @@ REGARDING_HEAD = re.compile(
     r"^\s*(?:\d{1,2}[).]\s*)?" + _REGARDING + r"\s++(?P<service>.*?\S)\s*+:?\s*+$", re.I | re.S
 )
 # a numbered determination statement (2013 notice, later layout), up to four lines
+# the 2013 notice's opener of a determination statement
+HAS_DETERMINED = r"MAXIMUS\s+Federal\s+Services,?\s+Inc\.?\s+has\s+determined\s+"
 STATEMENT = re.compile(
     r"(?im)(?:^[ \t]*|(?<=[.:;!?\"')])[ \t]+(?=\d{1,2}[).]))(\d{1,2})[).][ \t]*"
-    r"(?:MAXIMUS\s+Federal\s+Services,?\s+Inc\.?\s+has\s+determined\s+)?"
+    r"(?:" + HAS_DETERMINED + r")?"
     r"[^\n]{0,400}?(?:\n[^\n]{0,400}?){0,3}?"
     r"\b" + _COPULA + r"\s+" + VERDICT_PHRASE + r"\s*\."
 )
@@ -134,6 +136,11 @@ PAGE_CUE = re.compile(
 PAGE_CUE_TAIL = re.compile(r"(?:\bpages?|\bpgs?\.?|\bpp?\.?)\s*$", re.I)
 # where a citation's text ends: the next citation, its page cue, a sentence end or a blank line
 TAIL_STOP = re.compile(DECISION_BASED_ON + r"|Page\s*\(s\)|\bpages?\b|\bpgs?\b|[.;]\s|\n\s*\n", re.I)
+# the page prefix of a citation's pages value, and a citation text's page tail (normalisers cut them)
+PAGE_PREFIX = re.compile(r"^\s*(?:page\s*\(s\)|pages?|pgs?|pp|p)\s*\.?\s*:?\s*", re.I)
+PAGES_TAIL = re.compile(
+    r"(?:,|\.)?\s*(?:page\s*\(s\)|pages?|pgs?\.?|pp\.?|p\.)\s*:?\s*[\d\s,;\-\u2013to]+\.?\s*$", re.I
+)
 _NUM_RANGE = r"\d{1,4}(?:\s*[-\u2013]\s*\d{1,4})?"
 _PAGES = rf"{_NUM_RANGE}(?:\s*[,;]\s*(?:and\s+)?{_NUM_RANGE}|\s+and\s+{_NUM_RANGE})*"
 # the page span rule: numbers after a prefix (group "pr"); the prefix is not part of the label

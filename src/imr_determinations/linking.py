@@ -21,6 +21,8 @@ ends mid-sentence, or whose last item has no rationale, is reported as truncated
 Cost: one pass over the spans into per-label sorted lists, then bisections per item (linear in
 document length and span count); span texts are slices of one ``doc.text``; normalisers are cached.
 It never raises: a failure becomes a warning.
+
+Over 500 lines: items, values, repairs and case facts still share one index (a split is pending).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from .labels import SECTIONS_KEY, SPANS_KEY
 from .layout import (
     DECISION_BASED,
     FURNITURE,
+    HAS_DETERMINED,
     HEADING_DECISION,
     INTRO_LEAD,
     PAGE_CUE,
@@ -114,7 +117,7 @@ LEAD_INS = re.compile(
     r"|[^:\n]{0,80}?" + INTRO_LEAD.pattern + r"\s*"  # "The Final Determination was based on ... below:"
     r"|(?:Associated|Ancillary)\s+(?:surgical\s+|medical\s+|post-?op(?:erative)?\s+|pre-?op(?:erative)?\s+)?"
     r"(?:services?|items?|treatments?|requests?)\s*:\s*"  # category prefix (ANNOTATION.md)
-    r"|MAXIMUS\s+Federal\s+Services,?\s+Inc\.?\s+has\s+determined\s+(?:that\s+)?"
+    r"|" + HAS_DETERMINED + r"(?:that\s+)?"
     r"|(?:Regarding\s+)?the\s+requests?\s+for\s+"
     r"|Requests?\s*(?:\(s\))?\s+under\s+consideration\s+(?:include|is|are)s?\s*:?\s*"
     r"|(?:an?|the)\s+(?=\S)"  # an article (ANNOTATION.md, section 2: "Leading words")

@@ -14,7 +14,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from .layout import DECISION_BASED_ON, SECTION_CUE
+from .layout import DECISION_BASED_ON, PAGE_PREFIX, PAGES_TAIL, SECTION_CUE
 
 _WS = re.compile(r"\s+")
 
@@ -64,7 +64,6 @@ def normalise_decision(text: str | None) -> dict[str, Any] | None:
 
 
 # ---------------------------------------------------------------- pages
-_PAGE_PREFIX = re.compile(r"^\s*(?:page\s*\(s\)|pages?|pgs?|pp|p)\s*\.?\s*:?\s*", re.I)
 _PAGE_ITEM = re.compile(r"(\d{1,4})(?:\s*(?:-|\u2013|\u2014|to|through|thru)\s*(\d{1,4}))?", re.I)
 
 
@@ -75,7 +74,7 @@ def parse_pages(text: str | None) -> list[list[int]]:
     """
     if not text:
         return []
-    body = _PAGE_PREFIX.sub("", text.strip())
+    body = PAGE_PREFIX.sub("", text.strip())
     ranges: list[list[int]] = []
     for m in _PAGE_ITEM.finditer(body):
         start = int(m.group(1))
@@ -166,9 +165,6 @@ def load_tables() -> dict[str, Any]:
     return {"rules": rules, "odg_chapters": chapters, "categories": cats}
 
 
-_PAGES_TAIL = re.compile(
-    r"(?:,|\.)?\s*(?:page\s*\(s\)|pages?|pgs?\.?|pp\.?|p\.)\s*:?\s*[\d\s,;\-\u2013to]+\.?\s*$", re.I
-)
 _EDITION_RE = re.compile(r"\b(19[89]\d|20\d\d)\b|\b(\d)(?:st|nd|rd|th)\s*ed(?:ition)?\b", re.I)
 _BASED_ON = re.compile(r"^\s*(?:the\s+)?(?:decision\s+based\s+on|based\s+on)\s+", re.I)
 
@@ -179,7 +175,7 @@ def _clean_guideline_text(text: str) -> str:
     m = SECTION_CUE.search(t)
     if m:
         t = t[: m.start()]
-    t = _PAGES_TAIL.sub("", t)
+    t = PAGES_TAIL.sub("", t)
     return t.strip(" ,.;:")
 
 

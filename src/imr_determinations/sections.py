@@ -11,6 +11,8 @@ fewer sections, never to an error. Everything is a handful of regex passes: line
 Output: ``doc.spans["sections"]`` (overlapping allowed): one span per section, label = one
 of ``SECTION_LABELS``. Items carry ``span.kb_id_`` = how they were found (heading, regarding,
 statement, cluster, issue) and ``span.id_`` = the item number when the letter numbers items.
+
+Over 500 lines: ``segment`` is one pass whose item-finding strategies share its bisection indexes.
 """
 
 from __future__ import annotations
