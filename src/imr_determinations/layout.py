@@ -23,7 +23,8 @@ _DATA = _load()
 
 # ---------------------------------------------------------------- verdicts
 # the heading's decision word ("Upheld" / "Overturned")
-VERDICTS = "|".join(_DATA["verdict_words"])
+VERDICT_WORDS: tuple[str, ...] = tuple(_DATA["verdict_words"])
+VERDICTS = "|".join(VERDICT_WORDS)
 VERDICT_WORD = "(?:" + VERDICTS + ")"
 # the word ends there in lower case, but a sub-part label may be glued to it ("UpheldClaims Administrator")
 _WORD_END = r"(?-i:(?![a-z]))"

@@ -17,8 +17,11 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .labels import NER_LABELS, SECTIONS_KEY, SPANS_KEY
+from .layout import VERDICT_WORDS
 from .linking import CITED_BY
 from .normalise import collapse, normalise_guideline, parse_pages
+
+_HEADING_WORDS = frozenset(w.lower() for w in VERDICT_WORDS)
 
 
 @lru_cache(maxsize=1)
@@ -124,7 +127,7 @@ def _item_blocks(
     heads = [
         s
         for s in spans
-        if s["label"] == "DECISION" and text[s["start"] : s["end"]].lower() in ("upheld", "overturned")
+        if s["label"] == "DECISION" and text[s["start"] : s["end"]].lower() in _HEADING_WORDS
     ]
     blocks = []
     for k, h in enumerate(heads):
