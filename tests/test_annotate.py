@@ -155,3 +155,36 @@ def test_parse_inline_offsets_point_at_the_marked_words():
     plain, spans = parse_inline(marked)
     assert plain == text
     assert [text[s["start"] : s["end"]] for s in spans] == ["Acupuncture 3x4"]
+
+
+# a partial certification in the wording where the Claims Administrator "authorized" the portion
+PARTIAL_AUTHORIZED = """IMR ISSUES, DECISIONS AND RATIONALES
+The Final Determination was based on decisions for the disputed items/services set forth below:
+Aquatic therapy 12 sessions was the original request. The Claims Administrator
+authorized Aquatic therapy 6 sessions, leaving the original request IMR eligible. The original
+request, Aquatic therapy 12 sessions is: Upheld
+Claims Administrator guideline: Decision based on MTUS Chronic Pain Medical Treatment 2016,
+Section(s): Aquatic therapy, Page(s): 22.
+MAXIMUS guideline: Decision based on MTUS Chronic Pain Medical Treatment 2016, Section(s): Physical
+Medicine, Page(s): 98-99.
+Decision rationale: Land-based therapy was not tried. The request for Aquatic therapy 12 sessions
+is not medically necessary and appropriate.
+"""
+
+
+def test_draft_records_read_partial_certification_and_sections_from_the_rule_baseline():
+    text = PARTIAL_AUTHORIZED
+    spans = preannotate(blank_nlp(), text)
+    heading = text.index("Upheld")
+    assert {"start": heading, "end": heading + len("Upheld"), "label": "DECISION"} in spans
+    (rec,) = draft_records(text, spans)
+    assert rec["decision"] == "UPHELD"
+    assert (rec["original_request"], rec["authorized"]) == (
+        "Aquatic therapy 12 sessions",
+        "Aquatic therapy 6 sessions",
+    )
+    # the section ends at its page cue; each citation is attributed to the block that holds it
+    assert [(g["cited_by"], g.get("section"), g["pages"]) for g in rec["guidelines"]] == [
+        ("claims_administrator", "Aquatic therapy", [[22, 22]]),
+        ("reviewer", "Physical Medicine", [[98, 99]]),
+    ]

@@ -12,8 +12,10 @@ import random
 import re
 from collections.abc import Callable
 
+from .layout import VERDICTS
+
 # also where a lost line break glued the next label on: "UpheldClaims" -> "UPHELDClaims"
-_DECISION_WORD = re.compile(r"\b(Upheld|Overturned)(?![a-z])")
+_DECISION_WORD = re.compile(r"\b(" + VERDICTS + r")(?![a-z])")
 
 
 def lost_line_breaks(text: str, rng: random.Random, share: float = 0.3) -> str:

@@ -4,6 +4,8 @@ Seed letters carry their text inline (``seeds.jsonl``); real letters are standof
 (``letters/<CASE>.json``: offsets + SHA-256, no text) because their text must not live in the
 repo. The loader re-extracts a real letter's text and refuses annotations whose hash differs,
 since offsets into a different text would silently point at the wrong words.
+
+Over 500 lines: loading, validation, inline markup and standoff records share the GoldLetter format.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from spacy.tokens import Doc, Span
 
 from .io import read_letter
 from .labels import ALL_LABELS, CANDIDATES_KEY, NER_LABELS, SPAN_LABELS, SPANS_KEY
+from .layout import MARKER_AFTER
+from .normalise import collapse
 from .textnorm import text_sha256
 
 log = logging.getLogger(__name__)
@@ -59,11 +63,6 @@ class GoldLetter:
 
     def span_text(self, span: dict[str, Any]) -> str:
         return self.text[span["start"] : span["end"]]
-
-
-def collapse_ws(text: str) -> str:
-    """Whitespace-collapsed form used for record strings (line breaks inside spans become spaces)."""
-    return re.sub(r"\s+", " ", text).strip()
 
 
 def letter_id_for(source: str) -> str:
@@ -347,19 +346,19 @@ def validate_letter(nlp: Language, gl: GoldLetter) -> tuple[list[str], list[str]
     decided = [r["decision"] for r in gl.records]
     if heading != decided:
         errors.append(f"records' decisions {decided} do not match the heading DECISION spans {heading}")
-    texts = {lab: {collapse_ws(gl.span_text(s)) for s in gl.spans if s["label"] == lab} for lab in ALL_LABELS}
+    texts = {lab: {collapse(gl.span_text(s)) for s in gl.spans if s["label"] == lab} for lab in ALL_LABELS}
     for i, rec in enumerate(gl.records, start=1):
-        if collapse_ws(rec["service"]) not in texts["DISPUTED_SERVICE"]:
+        if collapse(rec["service"]) not in texts["DISPUTED_SERVICE"]:
             warnings.append(
                 f"record {i}: service {rec['service']!r} is not the text of a DISPUTED_SERVICE span"
             )
         for g in rec["guidelines"]:
-            if collapse_ws(g["text"]) not in texts["GUIDELINE"]:
+            if collapse(g["text"]) not in texts["GUIDELINE"]:
                 warnings.append(f"record {i}: guideline {g['text']!r} is not the text of a GUIDELINE span")
             if not g.get("id"):
                 warnings.append(f"record {i}: guideline {g['text']!r} has no id yet")
         for f in rec["findings"]:
-            if collapse_ws(f) not in texts["CLINICAL_FINDING"]:
+            if collapse(f) not in texts["CLINICAL_FINDING"]:
                 warnings.append(f"record {i}: finding {f!r} is not the text of a CLINICAL_FINDING span")
     return errors, warnings
 
@@ -504,9 +503,6 @@ _RECORD_TEXT_FIELDS = {"service": "DISPUTED_SERVICE", "original_request": None, 
 _GUIDELINE_TEXT_FIELDS = {"text": "GUIDELINE", "section": None}
 
 
-_HEADING_TAIL = re.compile(r"\s*(?:is)?\s*:\s*(?:Upheld|Overturned)", re.IGNORECASE)
-
-
 def _is_offsets(value: Any) -> bool:
     return isinstance(value, list) and len(value) == 2 and all(isinstance(v, int) for v in value)
 
@@ -528,7 +524,7 @@ def _anchor(value: Any, text: str, spans: list[dict[str, Any]], label: str | Non
         if label == "DISPUTED_SERVICE":
             # a record's service points at its item heading ("<service>: Upheld") where there is one
             for m in tagged:
-                if _HEADING_TAIL.match(text, m.end()):
+                if MARKER_AFTER.match(text, m.end()):
                     return [m.start(), m.end()]
         return [tagged[0].start(), tagged[0].end()]
     return [matches[0].start(), matches[0].end()]
@@ -563,7 +559,7 @@ def resolve_records(records: list[dict[str, Any]], text: str) -> list[dict[str, 
     """Records with offsets turned back into (whitespace-collapsed) text; keeps the offsets as *_span."""
 
     def res(value: Any) -> Any:
-        return collapse_ws(text[value[0] : value[1]]) if _is_offsets(value) else value
+        return collapse(text[value[0] : value[1]]) if _is_offsets(value) else value
 
     out = []
     for rec in records:

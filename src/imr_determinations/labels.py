@@ -4,7 +4,8 @@ NER_LABELS: tuple[str, ...] = ("DISPUTED_SERVICE", "DECISION", "GUIDELINE", "PAG
 SPAN_LABELS: tuple[str, ...] = ("CLINICAL_FINDING", "DIAGNOSIS")
 ALL_LABELS: tuple[str, ...] = NER_LABELS + SPAN_LABELS
 
-# spancat reads and writes doc.spans[SPANS_KEY]; span_finder proposes candidates under CANDIDATES_KEY
+# spancat reads and writes doc.spans[SPANS_KEY]; the gold and synthetic DocBins copy those spans under
+# CANDIDATES_KEY
 SPANS_KEY = "sc"
 CANDIDATES_KEY = "candidates"
 SECTIONS_KEY = "sections"

@@ -21,6 +21,8 @@ ends mid-sentence, or whose last item has no rationale, is reported as truncated
 Cost: one pass over the spans into per-label sorted lists, then bisections per item (linear in
 document length and span count); span texts are slices of one ``doc.text``; normalisers are cached.
 It never raises: a failure becomes a warning.
+
+Over 500 lines: items, values, repairs and case facts still share one index (a split is pending).
 """
 
 from __future__ import annotations
@@ -36,9 +38,24 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .labels import SECTIONS_KEY, SPANS_KEY
+from .layout import (
+    DECISION_BASED,
+    FURNITURE,
+    HAS_DETERMINED,
+    HEADING_DECISION,
+    INTRO_LEAD,
+    PAGE_CUE,
+    PAGE_CUE_TAIL,
+    PARTIAL,
+    PORTION_PREDICATE,
+    REGARDING_HEAD,
+    SECTION_CUE,
+    TAIL_STOP,
+    TRAILING_FURNITURE,
+    VERDICT_IN_RATIONALE,
+)
 from .mentions import (
     MIN_ITEM_SHARE,
-    PORTION_PREDICATE,
     content_words,
     find_request_mentions,
     find_restatements,
@@ -53,7 +70,6 @@ from .mentions import (
 )
 from .normalise import (
     DATE_PATTERN,
-    VERDICT_PHRASE,
     collapse,
     guideline_section,
     normalise_date,
@@ -65,7 +81,7 @@ from .normalise import (
     token_overlap,
 )
 from .records import CASE_KEYS
-from .sections import FURNITURE, INTRO_LEAD, Section, blank_furniture, logical_lines, segment
+from .sections import Section, blank_furniture, logical_lines, segment
 
 SUBPART_LABELS = ("claims_admin_guideline", "reviewer_guideline", "rationale")
 CITED_BY = {
@@ -80,36 +96,8 @@ IMR_MARKERS = re.compile(
 )
 
 # ---- regexes for headings, partial certifications and the rules-only mentions
-# Linear on long blank runs (a page of spaces in a heading): a match never starts inside a run
-# ("(?<!\s)"), blanks before a literal are possessive ("\s*+") and a lazy group ends on a non-blank
-# (".*?\S"), so the engine does not retry every split of a run; the matches are the same.
-HEADING_DECISION = re.compile(
-    r"(?:(?<!\s)\s++(?:is|are|was))?(?:(?<!\s)\s++)?:\s*+(Upheld|Overturned)(?-i:(?![a-z]))\s*+$", re.I
-)
-PARTIAL = re.compile(
-    r"^(?P<original>.*?\S)\s++was\s+the\s+original\s+request\.\s*+"
-    r"(?:(?P<auth1>.*?\S)\s++was\s+authorized\s+by\s+the\s+Claims\s+Administrator"
-    r"|The\s+Claims\s+Administrator\s+authorized\s++(?P<auth2>.*?\S))"
-    r"\s*+(?:,\s*leaving\s+the\s+original\s+request\s+IMR\s+eligible)?\.\s*+"
-    r"(?:The\s+remaining\s+IMR\s+eligible\s+portion\s+of\s+the\s+original\s+request|The\s+original\s+request)"
-    r"\s*+(?:,|is)?\s*+(?P<remaining>\S.*?)\s*+,?\s*+(?:(?:is|are)\s*+)?(?::\s*+(?:Upheld|Overturned)\b.*)?$",
-    re.I | re.S,
-)
-VERDICT = re.compile(
-    r"\b(?:is|are|was|were|be|to)\s+(?P<phrase>(?:not\s*(?:be\s+)?)?medically\s*necessary(?:\s*and\s*appropriate)?)",
-    re.I,
-)
-REQUEST_FOR = re.compile(
-    r"(?:has\s+determined\s+)?(?:the\s+)?requests?\s+for\s+(?P<service>.+?)\s*(?:(?:is|are|was|were)\s+"
-    + VERDICT_PHRASE
-    + r".*)?$",
-    re.I | re.S,
-)
-REGARDING_HEAD = re.compile(
-    r"^\s*(?:\d{1,2}[).]\s*)?Regarding\s+the\s+requests?\s+for\s++(?P<service>.*?\S)\s*+:?\s*+$", re.I | re.S
-)
-TRAILING_FURNITURE = re.compile(r"(?:\s*(?:" + FURNITURE + r"))+\s*$", re.I)
-NUMBER_PREFIX = re.compile(r"^\s*\d{1,2}[).]\s*")
+# Linear on long blank runs (a page of spaces in a heading), as the layout patterns are: a lazy group
+# ends on a non-blank (".*?\S") and blanks before a literal are possessive ("\s*+").
 REQUESTS_FOR = re.compile(r"requests?\s+for\s+", re.I)
 # a professional review's issue asked as a question: "Is the request for X medically necessary?"
 QUESTION_HEAD = re.compile(
@@ -129,7 +117,7 @@ LEAD_INS = re.compile(
     r"|[^:\n]{0,80}?" + INTRO_LEAD.pattern + r"\s*"  # "The Final Determination was based on ... below:"
     r"|(?:Associated|Ancillary)\s+(?:surgical\s+|medical\s+|post-?op(?:erative)?\s+|pre-?op(?:erative)?\s+)?"
     r"(?:services?|items?|treatments?|requests?)\s*:\s*"  # category prefix (ANNOTATION.md)
-    r"|MAXIMUS\s+Federal\s+Services,?\s+Inc\.?\s+has\s+determined\s+(?:that\s+)?"
+    r"|" + HAS_DETERMINED + r"(?:that\s+)?"
     r"|(?:Regarding\s+)?the\s+requests?\s+for\s+"
     r"|Requests?\s*(?:\(s\))?\s+under\s+consideration\s+(?:include|is|are)s?\s*:?\s*"
     r"|(?:an?|the)\s+(?=\S)"  # an article (ANNOTATION.md, section 2: "Leading words")
@@ -144,16 +132,10 @@ CLOSING_LINES = re.compile(
     re.I,
 )
 SUBPART_LABEL = re.compile(r"[^:]{0,160}?:\s*")
-DECISION_BASED = re.compile(r"Decision\s+based\s+on\s+", re.I)
 NON_MTUS = re.compile(r"(?:Non-?\s*MTUS\s+(?:Citation\s+)?|Citation\s+)", re.I)
 AND_NEXT = re.compile(
     r",?(?<!\s)\s++and\s+(?=(?:MTUS|Non-?MTUS|ODG|Official|ACOEM)\b|[A-Z][\w,&/ ]{0,60}?\b(?:19|20)\d\d\b)"
 )
-PAGE_CUE = re.compile(
-    r"(?:Page\s*\(s\)\s*:?|\bpages?\b|\bpgs?\.?|\bpp\.?)\s*(?P<pages>\d{1,4}(?:\s*(?:-|\u2013|to|,|;|and)\s*\d{1,4})*)",
-    re.I,
-)
-SECTION_CUE = re.compile(r"Sections?\s*\(s\)\s*:|Sections?\s*:", re.I)
 YEAR_END = re.compile(r"\b(?:19|20)\d\d\s*$")
 _YEAR = r"(?:\s+(?:19|20)\d\d)?"
 RATIONALE_GUIDELINE = re.compile(
@@ -235,7 +217,9 @@ SPECIALTY = [
 ]
 LICENSURE = [
     re.compile(r"State\s*\(s\)\s+of\s+Licensure\s*:\s*([^\n]+)", re.I),
-    re.compile(r"licensed\s+(?:to\s+practice\s+)?in\s+(?:the\s+State\s+of\s+)?([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)"),
+    re.compile(
+        r"licensed\s+(?:to\s+practice\s+)?in\s+(?:the\s+State\s+of\s+)?([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)"
+    ),
     re.compile(r"Licensure\s*:\s*([^\n]+)", re.I),
 ]
 
@@ -343,7 +327,7 @@ def _heading_service(text: str, hs: int, he: int) -> tuple[tuple[int, int] | Non
         return _nonempty(strip_lead_in(text, hs + qm.start("service"), hs + qm.end("service"))), "question"
     if m is not None:
         # text of the previous rationale glued before a ": Upheld" heading ends in its verdict
-        last = _last_match(VERDICT, body)
+        last = _last_match(VERDICT_IN_RATIONALE, body)
         if last is not None:
             begin = hs + last.end()
             while begin < body_end and text[begin] in ".!?\"') \t\n":
@@ -351,7 +335,7 @@ def _heading_service(text: str, hs: int, he: int) -> tuple[tuple[int, int] | Non
             after = strip_lead_in(text, begin, body_end)
             if after[1] > after[0]:
                 return after, "marker"
-    vm = VERDICT.search(body) if m is None else None
+    vm = VERDICT_IN_RATIONALE.search(body) if m is None else None
     if vm:
         sub = body[: vm.start()]
         ends = [x.end() for x in SENTENCE_END.finditer(sub)]
@@ -452,13 +436,13 @@ def rule_mentions(text: str, items: list[ItemView]) -> list[Mention]:
             if dm:
                 out.append(Mention(dm.start(1), dm.end(1), "DECISION", dm.group(1)))
             else:
-                for vm in VERDICT.finditer(text, hs, he):
+                for vm in VERDICT_IN_RATIONALE.finditer(text, hs, he):
                     out.append(Mention(vm.start("phrase"), vm.end("phrase"), "DECISION", vm.group("phrase")))
         for ps, pe, label in it.parts:
             if label == "rationale":
                 out.extend(_rationale_mentions(text, ps, pe))
                 last = None
-                for vm in VERDICT.finditer(text, ps, pe):
+                for vm in VERDICT_IN_RATIONALE.finditer(text, ps, pe):
                     last = vm
                 if last is not None:
                     out.append(
@@ -585,7 +569,6 @@ def split_shared_blocks(text: str, views: list[ItemView]) -> None:
 
 # ---------------------------------------------------------------- linking
 ODG_TAIL = re.compile(r"\s*[,:;(/\-]")
-TAIL_STOP = re.compile(r"Decision\s+based\s+on|Page\s*\(s\)|\bpages?\b|\bpgs?\b|[.;]\s|\n\s*\n", re.I)
 
 
 def _odg_tail(text: str, start: int, end: int) -> str:
@@ -598,7 +581,6 @@ def _odg_tail(text: str, start: int, end: int) -> str:
     return text[start : stop.start() if stop else end]
 
 
-PAGE_CUE_TAIL = re.compile(r"(?:\bpages?|\bpgs?\.?|\bpp?\.?)\s*$", re.I)
 OF_THE_HEAD = re.compile(r"^\s*(?:of|in)\s+(?:the\s+)?", re.I)
 
 
@@ -722,8 +704,12 @@ def _adopted_guidelines(
         if ADOPTS_CA_GUIDELINE.search(collapse(text[ps:pe])):
             at = next((k for k, g in enumerate(result) if g["cited_by"] == "rationale"), len(result))
             copies = [
-                {**g, "cited_by": "reviewer", "adopted_from": "claims_administrator",
-                 "page_ranges": [list(r) for r in g["page_ranges"]]}
+                {
+                    **g,
+                    "cited_by": "reviewer",
+                    "adopted_from": "claims_administrator",
+                    "page_ranges": [list(r) for r in g["page_ranges"]],
+                }
                 for g in ca
             ]
             return result[:at] + copies + result[at:]
@@ -758,7 +744,7 @@ def _heading_decision(text: str, hs: int, he: int) -> Mention | None:
     dm = HEADING_DECISION.search(text, hs, he)
     if dm:
         return Mention(dm.start(1), dm.end(1), "DECISION", dm.group(1))
-    last = _last_match(VERDICT, text, hs, he)
+    last = _last_match(VERDICT_IN_RATIONALE, text, hs, he)
     if last is None:
         return None
     return Mention(last.start("phrase"), last.end("phrase"), "DECISION", last.group("phrase"))
@@ -837,7 +823,7 @@ def _build_item(
     if head_dec is None and not rat_decs and not rules_only:
         last = None
         for s, e in rationale_parts:
-            last = _last_match(VERDICT, text, s, e) or last
+            last = _last_match(VERDICT_IN_RATIONALE, text, s, e) or last
         found = last and _decision_of(
             [Mention(last.start("phrase"), last.end("phrase"), "DECISION", last.group("phrase"))], text
         )
@@ -1228,7 +1214,8 @@ def sync_service_ents(doc: Doc, dets: list[dict[str, Any]], check_mentions: bool
     that would overlap another label is skipped."""
     text = doc.text
     ents = [
-        e for e in doc.ents
+        e
+        for e in doc.ents
         if not (e.label_ == "DISPUTED_SERVICE" and PORTION_PREDICATE.match(text, e.end_char))
     ]
     for det in dets:
@@ -1281,8 +1268,7 @@ def _check_service_mentions(doc: Doc, ents: list, items: list[str], portions: li
     kept += find_request_mentions(doc, items, kept, "DISPUTED_SERVICE")
     # a trimmed or widened mention can now be the subject of "... was the original request"
     return [
-        e for e in kept
-        if e.label_ != "DISPUTED_SERVICE" or not PORTION_PREDICATE.match(text, e.end_char)
+        e for e in kept if e.label_ != "DISPUTED_SERVICE" or not PORTION_PREDICATE.match(text, e.end_char)
     ]
 
 

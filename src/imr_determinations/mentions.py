@@ -22,7 +22,8 @@ block. These repairs follow from the definition and need no letter-specific voca
 PAGE_RANGE is "the numbers only": a predicted range loses trailing words ("182 does") and one
 without a digit ("UA") is dropped.
 
-README ("Disputed-service mentions") has the measured effect of each on the real test letters.
+README ("Design measurements", "Service mentions checked against the items") has the measured effect
+of each on the real test letters.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ from functools import lru_cache
 
 from spacy.tokens import Doc, Span
 
-from .normalise import VERDICT_PHRASE, service_key
+from .layout import PORTION_PREDICATE, VERDICT_AFTER
+from .normalise import service_key
 
 # function words that say nothing about which service is meant
 _STOPWORDS = frozenset(
@@ -50,7 +52,6 @@ _REQUEST_CUE = re.compile(
     r"(?:\s+(?:the|a|an|one|retrospective))?\s*[\"“]?\s*$",
     re.I,
 )
-_VERDICT_AFTER = re.compile(r"[\"”]?\s*(?:is|are|was|were)\s+" + VERDICT_PHRASE, re.I)
 
 
 @lru_cache(maxsize=4096)
@@ -78,8 +79,6 @@ def _loose_pattern(text: str) -> re.Pattern[str] | None:
     return re.compile(r"(?<!\w)" + r"\s+".join(re.escape(w) for w in words) + r"(?!\w)", re.I)
 
 
-# "<original> was the original request", "<authorized> was authorized by the Claims Administrator"
-PORTION_PREDICATE = re.compile(r"\s+(?:was|were)\s+(?:the\s+original\s+request|authorized\b)", re.I)
 
 
 def names_a_portion(
@@ -92,7 +91,7 @@ def names_a_portion(
     key = service_key(ent.text)
     if not key or key in {service_key(i) for i in items}:
         return False
-    if _VERDICT_AFTER.match(doc.text if text is None else text, ent.end_char):
+    if VERDICT_AFTER.match(doc.text if text is None else text, ent.end_char):
         return False  # a closing restatement is tagged as written (ANNOTATION.md, section 3)
     return key in {service_key(p) for p in portions}
 
@@ -276,7 +275,7 @@ def find_restatements(
         continues_list = before.rstrip().endswith((",", "and", "or", ";")) and any(
             start - 12 <= e < start and _LIST_GAP.match(text[e:start]) for e in service_ends
         )
-        if not (_REQUEST_CUE.search(before) or _VERDICT_AFTER.match(text, end) or continues_list):
+        if not (_REQUEST_CUE.search(before) or VERDICT_AFTER.match(text, end) or continues_list):
             continue
         span = doc.char_span(start, end, label=label)
         if span is None:

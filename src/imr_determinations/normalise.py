@@ -14,6 +14,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from .layout import DECISION_BASED_ON, PAGE_PREFIX, PAGES_TAIL, SECTION_CUE
+
 _WS = re.compile(r"\s+")
 
 
@@ -26,10 +28,6 @@ def collapse(text: str) -> str:
 
 
 # ---------------------------------------------------------------- decisions
-# the verdict phrase of a determination statement, spaces optional where PDF extraction drops them
-# ("is notmedically necessary andappropriate"); the section, mention, rule and pre-annotation patterns
-# build on it
-VERDICT_PHRASE = r"(?:not\s*)?medically\s*necessary(?:\s*(?:and|or)\s*appropriate)?"
 _DECISION_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\boverturn(?:ed|s)?\b", re.I), "OVERTURNED"),
     (re.compile(r"\buph(?:e|o)ld(?:s)?\b", re.I), "UPHELD"),
@@ -66,7 +64,6 @@ def normalise_decision(text: str | None) -> dict[str, Any] | None:
 
 
 # ---------------------------------------------------------------- pages
-_PAGE_PREFIX = re.compile(r"^\s*(?:page\s*\(s\)|pages?|pgs?|pp|p)\s*\.?\s*:?\s*", re.I)
 _PAGE_ITEM = re.compile(r"(\d{1,4})(?:\s*(?:-|\u2013|\u2014|to|through|thru)\s*(\d{1,4}))?", re.I)
 
 
@@ -77,7 +74,7 @@ def parse_pages(text: str | None) -> list[list[int]]:
     """
     if not text:
         return []
-    body = _PAGE_PREFIX.sub("", text.strip())
+    body = PAGE_PREFIX.sub("", text.strip())
     ranges: list[list[int]] = []
     for m in _PAGE_ITEM.finditer(body):
         start = int(m.group(1))
@@ -168,10 +165,6 @@ def load_tables() -> dict[str, Any]:
     return {"rules": rules, "odg_chapters": chapters, "categories": cats}
 
 
-_SECTION_RE = re.compile(r"Sections?\s*\(s\)\s*:|Sections?\s*:", re.I)
-_PAGES_TAIL = re.compile(
-    r"(?:,|\.)?\s*(?:page\s*\(s\)|pages?|pgs?\.?|pp\.?|p\.)\s*:?\s*[\d\s,;\-\u2013to]+\.?\s*$", re.I
-)
 _EDITION_RE = re.compile(r"\b(19[89]\d|20\d\d)\b|\b(\d)(?:st|nd|rd|th)\s*ed(?:ition)?\b", re.I)
 _BASED_ON = re.compile(r"^\s*(?:the\s+)?(?:decision\s+based\s+on|based\s+on)\s+", re.I)
 
@@ -179,14 +172,14 @@ _BASED_ON = re.compile(r"^\s*(?:the\s+)?(?:decision\s+based\s+on|based\s+on)\s+"
 def _clean_guideline_text(text: str) -> str:
     t = collapse(text)
     t = _BASED_ON.sub("", t)
-    m = _SECTION_RE.search(t)
+    m = SECTION_CUE.search(t)
     if m:
         t = t[: m.start()]
-    t = _PAGES_TAIL.sub("", t)
+    t = PAGES_TAIL.sub("", t)
     return t.strip(" ,.;:")
 
 
-_SECTION_STOP = re.compile(r"\bDecision\s+based\s+on\b|\bPage\s*\(s\)\s*:", re.I)
+_SECTION_STOP = re.compile(r"\b" + DECISION_BASED_ON + r"\b|\bPage\s*\(s\)\s*:", re.I)
 _TRAILING_AND = re.compile(r"(?:,?\s*and)?\s*$")
 
 
@@ -194,7 +187,7 @@ def guideline_section(text: str | None) -> str | None:
     """The 'Section(s): X' topic of a citation, trimmed of trailing joiners; None when absent/empty."""
     if not text:
         return None
-    m = _SECTION_RE.search(text)
+    m = SECTION_CUE.search(text)
     if not m:
         return None
     sec = collapse(text[m.end() :])

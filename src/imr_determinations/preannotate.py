@@ -1,101 +1,38 @@
-"""Rule-based pre-annotation and record drafts for the gold annotation workflow.
+"""Pre-annotation and record drafts for the gold annotation workflow, from the rule baseline.
 
-The rules only give a human (or AI) annotator a starting point: item headings, guideline
-citations, pages, verdict phrases, request statements and a few finding/diagnosis patterns.
-Everything they propose is read and corrected by hand (corpus/ANNOTATION.md), so they favour
-clear regexes over recall. Spans are snapped to tokens so the markup always imports cleanly.
+The proposals are what the rules pipeline (``rules.build_rule_pipeline``: lexicon span rulers, layout
+regexes, sections and the rules-only linker) finds in a letter, as standoff spans: the linker's items
+(service and decision of each record, its guideline citations) first, then the other entities and the
+finding / diagnosis spans. One rule baseline serves evaluation and annotation alike, so a layout fix
+reaches both. Everything proposed is read and corrected by hand (corpus/ANNOTATION.md); spans are
+snapped to tokens so the markup always imports cleanly.
 """
 
 from __future__ import annotations
 
-import re
+from functools import lru_cache
 from typing import Any
 
 from spacy.language import Language
+from spacy.tokens import Doc
 
-from .gold import collapse_ws
-from .labels import NER_LABELS
-from .normalise import VERDICT_PHRASE
+from .labels import NER_LABELS, SECTIONS_KEY, SPANS_KEY
+from .layout import VERDICT_WORDS
+from .linking import CITED_BY
+from .normalise import collapse, normalise_guideline, parse_pages
 
-ISSUES_RE = re.compile(r"IMR ISSUES,\s*DECISIONS\s*AND\s*RATIONALES")
-SUMMARY_RE = re.compile(r"CLINICAL CASE SUMMARY")
-HEADING_DECISION_RE = re.compile(r":[ \t]*\n?[ \t]*\n?[ \t]*(Upheld|Overturned)")
-REMAINING_RE = re.compile(
-    r"The\s+remaining\s+IMR\s+eligible\s+portion\s+of\s+the\s+original\s+request,\s+(.+?)(?:\s+is:|\.\s|\.$)",
-    re.S,
-)
-ORIGINAL_RE = re.compile(r"([^.]+?)\s+was\s+the\s+original\s+request\.\s+(.+?)\s+was\s+authorized\s+by", re.S)
-GUIDELINE_LINE_RE = re.compile(r"(Claims Administrator|MAXIMUS) guideline:")
-BASED_ON_RE = re.compile(
-    r"Decision\s+based\s+on\s+(?:Non-MTUS\s+Citation\s+)?(.+?)"
-    r"(?=,\s*Section\(s\)|\s*Page\(s\)|,\s*pages?\s|\.\s|\.$|\s*Section\(s\):|\s+Decision\s+based)",
-    re.S,
-)
-PAGES_RE = re.compile(r"(?:Page\(s\):|pages?|pg\.|p\.)\s*(\d+(?:\s*[-,;]\s*\d+)*)")
-SECTION_RE = re.compile(r"Section\(s\):\s*(.+?)(?=\.\s*(?:Decision|MAXIMUS|Claims|$)|\.\s*\n|\.$)", re.S)
-VERDICT_RE = re.compile(
-    r"\b(?:is|are|was|were)\s+(" + VERDICT_PHRASE + ")", re.I
-)
-SUBJECT_RE = re.compile(
-    r"^(?:(?:Therefore|Thus|Hence|Consequently|As such|Accordingly),?\s+)?(?:the\s+)?"
-    r"(?:(?:use|request(?:s)?|requested)\s+(?:of\s+|for\s+)?)?(?:the\s+)?(.+?)\s*$",
-    re.I | re.S,
-)
-GENERIC_SUBJECTS = {
-    "request",
-    "requests",
-    "treatment",
-    "it",
-    "this",
-    "this request",
-    "same",
-    "service",
-    "item",
-}
-# subjects that are not a named item: generic "the request ...", or a clause opener ("As ...", "Based on ...")
-NOT_SUBJECT_RE = re.compile(r"\brequest|^(?:as|based|since|if|because|when|given)\b", re.I)
-# heading category prefix ("... service:") left outside the service span
-HEADING_PREFIX_RE = re.compile(r"\s*[A-Z][A-Za-z ]{0,40}\bservice:\s*")
-REQUEST_RES = [
-    re.compile(r"Request\(s\)\s+under\s+consideration\s+include\s+(.+?)\.(?:\s|$)", re.S),
-    re.compile(r"(?:denied|non-?certified|modified)\s+(?:a|the)\s+request\s+for\s+(.+?)\.(?:\s|$)", re.S),
-    re.compile(r"requested\s+for\s+(.+?)\.(?:\s|$)", re.S),
-]
-DIAGNOSIS_LIST_RES = [
-    re.compile(r"Diagnos(?:es|is)\s+(?:included?|includes|were|was|are|is)?:?\s*(.+?)\.(?:\s|$)", re.S),
-    re.compile(r"(?:undergoing\s+treatment\s+for|diagnosed\s+with)\s+(.+?)\.(?:\s|$)", re.S),
-]
-FINDING_RES = [
-    re.compile(
-        r"\b[Pp]ain\s+(?:is\s+|was\s+)?rated\s+(?:at\s+|as\s+)?\d+(?:-\d+)?\s*(?:/\s*10|out\s+of\s+10)"
-        r"(?:\s+(?:with|without)\s+medications?)?"
-    ),
-    re.compile(r"\b(?:positive|negative)\s+(?:[A-Za-z'-]+\s+){0,3}?(?:test|sign|raise|maneuver)s?\b"),
-    re.compile(
-        r"\bstraight\s+leg\s+rais(?:e|ing)(?:\s+test)?\s+(?:was\s+|is\s+|were\s+)?(?:positive|negative)"
-        r"(?:\s+(?:bilaterally|on\s+the\s+(?:left|right)))?"
-    ),
-    re.compile(
-        r"\btenderness\s+(?:to|on|with)\s+palpation(?:\s+(?:over|of|at|in|to)\s+(?:the\s+)?"
-        r"[a-z -]+?)?(?=[,.;]|\s+and\s|\s+with\s)"
-    ),
-    re.compile(
-        r"\b(?:decreased|limited|restricted|reduced|full)\s+(?:active\s+)?range\s+of\s+motion"
-        r"(?:\s+(?:of|in|on)\s+(?:the\s+)?[a-z -]+?)?(?=[,.;]|\s+and\s|\s+with\s)"
-    ),
-    re.compile(
-        r"\bdecreased\s+sensation(?:\s+(?:in|over|of|to)\s+(?:the\s+)?[a-z0-9 -]+?)?(?=[,.;]|\s+and\s)"
-    ),
-    re.compile(r"\b(?:muscle\s+)?spasms?\s+(?:in|of|over)\s+(?:the\s+)?[a-z -]+?(?=[,.;]|\s+and\s)"),
-]
+_HEADING_WORDS = frozenset(w.lower() for w in VERDICT_WORDS)
 
 
-def _section_bounds(text: str) -> tuple[int, int]:
-    """(start of case summary, start of the issues section); whole text when headings are missing."""
-    m = SUMMARY_RE.search(text)
-    s = m.end() if m else 0
-    m2 = ISSUES_RE.search(text)
-    return s, (m2.start() if m2 else len(text))
+@lru_cache(maxsize=1)
+def _rule_pipeline() -> Language:
+    from .rules import build_rule_pipeline  # rules imports the linker, which is heavier than this module
+
+    return build_rule_pipeline()
+
+
+def _rule_doc(text: str) -> Doc:
+    return _rule_pipeline()(text)
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -144,168 +81,53 @@ class _Spans:
         return True
 
 
-def _split_items(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Split a list 'a, b and c' / 'a; b' into item offsets."""
-    out = []
-    pos = start
-    for m in re.finditer(
-        r";\s*(?:and\s+)?|,(?!\s*[0-9])\s*(?:and\s+)?|\s+and\s+(?![\s0-9])", text[start:end]
-    ):
-        out.append((pos, start + m.start()))
-        pos = start + m.end()
-    out.append((pos, end))
-    return [(a, b) for a, b in out if b > a]
-
-
-def heading_services(text: str) -> list[dict[str, Any]]:
-    """Each item heading: service offsets, decision offsets, and partial-certification parts."""
-    _, issues = _section_bounds(text)
-    out = []
-    prev_end = issues
-    m0 = re.search(r"set forth below:", text[issues:])
-    if m0:
-        prev_end = issues + m0.end()
-    for m in HEADING_DECISION_RE.finditer(text, issues):
-        dstart, dend = m.start(1), m.end(1)
-        colon = m.start()
-        block = text[prev_end:colon]
-        item: dict[str, Any] = {"decision": (dstart, dend), "colon": colon}
-        rem = REMAINING_RE.search(text[prev_end : colon + 1])
-        if rem and "original request" in block:
-            item["service"] = (prev_end + rem.start(1), prev_end + rem.end(1))
-            org = ORIGINAL_RE.search(block)
-            if org:
-                item["original_request"] = collapse_ws(org.group(1).split(". ")[-1])
-                item["authorized"] = collapse_ws(org.group(2))
-        else:
-            # heading = from the last line ending in '.' or ':' (end of the previous block) to the colon
-            ends = list(re.finditer(r"[.:][ \t]*\n", block))
-            lines_start = prev_end + (ends[-1].end() if ends else 0)
-            pm = HEADING_PREFIX_RE.match(text, lines_start, colon)
-            item["service"] = (pm.end() if pm else lines_start, colon)
-        out.append(item)
-        prev_end = dend
+def _proposals(doc: Doc) -> list[tuple[int, int, str]]:
+    """(start, end, label) in the order they are offered: the linker's records win overlaps."""
+    out: list[tuple[int, int, str]] = []
+    for det in doc._.determinations or []:
+        spans = det.get("spans") or {}
+        for key, label in (("service", "DISPUTED_SERVICE"), ("decision", "DECISION")):
+            if spans.get(key):
+                out.append((spans[key][0], spans[key][1], label))
+        out.extend((g["span"][0], g["span"][1], "GUIDELINE") for g in det["guidelines"] if g.get("span"))
+    out.extend((e.start_char, e.end_char, e.label_) for e in doc.ents)
+    out.extend((s.start_char, s.end_char, s.label_) for s in doc.spans.get(SPANS_KEY, []))
     return out
 
 
 def preannotate(nlp: Language, text: str) -> list[dict[str, Any]]:
-    """Proposed spans (dicts with start/end/label) for one letter's canonical text."""
+    """Proposed spans (dicts with start/end/label) for one letter's canonical text; ``nlp`` gives the
+    tokens the spans are snapped to (the gold tokenizer, ``tokenizer.blank_nlp()``)."""
     acc = _Spans(nlp, text)
-    summary_start, issues = _section_bounds(text)
-    items = heading_services(text)
-    for it in items:
-        acc.add(*it["service"], "DISPUTED_SERVICE")
-        acc.add(*it["decision"], "DECISION")
-    # partial certification copy in the case summary
-    for m in REMAINING_RE.finditer(text, summary_start, issues):
-        acc.add(m.start(1), m.end(1), "DISPUTED_SERVICE")
-    for rx in REQUEST_RES:
-        for m in rx.finditer(text, summary_start, issues):
-            body = text[m.start(1) : m.end(1)]
-            if "original request" in body:
-                continue
-            for a, b in (
-                _split_items(text, m.start(1), m.end(1))
-                if " and " in body and len(body) > 60
-                else [(m.start(1), m.end(1))]
-            ):
-                acc.add(a, b, "DISPUTED_SERVICE")
-    # guideline citations
-    for m in GUIDELINE_LINE_RE.finditer(text, issues):
-        block_end = text.find("guideline:", m.end())
-        rat = text.find("Decision rationale:", m.end())
-        ends = [x for x in (block_end, rat) if x != -1]
-        end = min(ends) if ends else len(text)
-        if block_end != -1 and block_end == end:
-            end = text.rfind("\n", m.end(), end) if text.rfind("\n", m.end(), end) != -1 else end
-        for g in BASED_ON_RE.finditer(text, m.end(), end):
-            acc.add(g.start(1), g.end(1), "GUIDELINE")
-        for p in PAGES_RE.finditer(text, m.end(), end):
-            acc.add(p.start(1), p.end(1), "PAGE_RANGE")
-    # verdict phrases and their subjects in the rationales
-    for m in VERDICT_RE.finditer(text, issues):
-        acc.add(m.start(1), m.end(1), "DECISION")
-        sent_start = max(
-            text.rfind(". ", issues, m.start()),
-            text.rfind(".\n", issues, m.start()),
-            text.rfind("rationale:", issues, m.start()),
-        )
-        sent_start = sent_start + 2 if sent_start != -1 else issues
-        if text[sent_start - 2 : sent_start] == "n:":
-            sent_start += len("rationale:") - 2
-        cut = list(
-            re.finditer(r"\b(?:therefore|thus|hence|consequently),?\s+", text[sent_start : m.start()], re.I)
-        )
-        if cut:
-            sent_start += cut[-1].end()
-        while sent_start < m.start() and text[sent_start].isspace():
-            sent_start += 1
-        subj = text[sent_start : m.start()]
-        sm = SUBJECT_RE.match(subj)
-        if (
-            sm
-            and collapse_ws(sm.group(1)).lower() not in GENERIC_SUBJECTS
-            and not NOT_SUBJECT_RE.search(sm.group(1))
-            and len(sm.group(1)) < 200
-        ):
-            acc.add(sent_start + sm.start(1), sent_start + sm.end(1), "DISPUTED_SERVICE")
-    # the heading's service text wherever it recurs verbatim (request statements, restatements)
-    for it in items:
-        words = collapse_ws(text[slice(*it["service"])]).split(" ")
-        if len(words) < 2:
-            continue
-        pat = re.compile(r"\s+".join(re.escape(w) for w in words), re.I)
-        for m in pat.finditer(text, summary_start):
-            acc.add(m.start(), m.end(), "DISPUTED_SERVICE")
-    # diagnoses and findings
-    for rx in DIAGNOSIS_LIST_RES:
-        for m in rx.finditer(text, summary_start, issues):
-            for a, b in _split_items(text, m.start(1), m.end(1)):
-                if b - a < 80:
-                    acc.add(a, b, "DIAGNOSIS")
-    for rx in FINDING_RES:
-        for m in rx.finditer(text, summary_start):
-            acc.add(m.start(), m.end(), "CLINICAL_FINDING")
+    for start, end, label in _proposals(_rule_doc(text)):
+        acc.add(start, end, label)
     return sorted(acc.spans, key=lambda s: (s["start"], -s["end"], s["label"]))
 
 
 # ---------------------------------------------------------------- record drafts
 
 
-def _parse_pages(s: str) -> list[list[int]]:
-    out: list[list[int]] = []
-    for part in re.split(r"[,;]", s):
-        nums = [int(x) for x in re.findall(r"\d+", part)]
-        if len(nums) == 1:
-            out.append([nums[0], nums[0]])
-        elif len(nums) >= 2:
-            out.append([min(nums[0], nums[1]), max(nums[0], nums[1])])
-    return out
-
-
 def guideline_id(text: str) -> str:
-    """Normalised guideline id from imr_determinations.normalise when that module exists, else ''."""
-    try:
-        from . import normalise  # type: ignore[attr-defined]
-    except ImportError:
-        return ""
-    for name in ("guideline_id", "normalise_guideline", "normalize_guideline"):
-        fn = getattr(normalise, name, None)
-        if callable(fn):
-            res = fn(text)
-            if isinstance(res, dict):
-                return str(res.get("id") or "")
-            return str(res or "")
-    return ""
+    """The normalised guideline id of a citation ("MTUS/CPMTG", "ODG/Low Back", "OTHER")."""
+    return str(normalise_guideline(text)["id"])
 
 
-def _item_blocks(text: str, spans: list[dict[str, Any]]) -> list[tuple[dict[str, Any], int, int]]:
-    """(heading DECISION span, end of the item's block, start of its "Decision rationale:" or -1)
-    per item, from the gold spans."""
+def _subparts(doc: Doc) -> list[tuple[int, int, str]]:
+    """(start, end, label) of the item sub-part sections (guideline lists, rationales), in text order."""
+    return sorted(
+        (s.start_char, s.end_char, s.label_) for s in doc.spans.get(SECTIONS_KEY, []) if s.label_ in CITED_BY
+    )
+
+
+def _item_blocks(
+    text: str, spans: list[dict[str, Any]], subparts: list[tuple[int, int, str]]
+) -> list[tuple[dict[str, Any], int, int]]:
+    """(heading DECISION span, end of the item's block, start of its rationale section or -1) per item,
+    from the gold spans; the rationale is the first one the section segmenter finds in the block."""
     heads = [
         s
         for s in spans
-        if s["label"] == "DECISION" and text[s["start"] : s["end"]].lower() in ("upheld", "overturned")
+        if s["label"] == "DECISION" and text[s["start"] : s["end"]].lower() in _HEADING_WORDS
     ]
     blocks = []
     for k, h in enumerate(heads):
@@ -314,16 +136,19 @@ def _item_blocks(text: str, spans: list[dict[str, Any]]) -> list[tuple[dict[str,
             nxt = [s for s in spans if s["label"] == "DISPUTED_SERVICE" and s["end"] <= heads[k + 1]["start"]]
             if nxt:
                 block_end = nxt[-1]["start"]
-        blocks.append((h, block_end, text.find("Decision rationale:", h["end"], block_end)))
+        rationale = next(
+            (s for s, _e, label in subparts if label == "rationale" and h["end"] <= s < block_end), -1
+        )
+        blocks.append((h, block_end, rationale))
     return blocks
 
 
 def rationale_findings(text: str, spans: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     """Per item, the CLINICAL_FINDING spans of its decision rationale (ANNOTATION.md section 8:
     a record's findings are the ones its decision relies on, not the case summary's), first
-    occurrence of each text only. A block without a "Decision rationale:" label gives none."""
+    occurrence of each text only. A block without a rationale section gives none."""
     spans = sorted(spans, key=lambda s: (s["start"], s["end"]))
-    return _block_findings(text, spans, _item_blocks(text, spans))
+    return _block_findings(text, spans, _item_blocks(text, spans, _subparts(_rule_doc(text))))
 
 
 def _block_findings(
@@ -336,7 +161,7 @@ def _block_findings(
         for s in spans:
             if s["label"] != "CLINICAL_FINDING" or rationale == -1 or not rationale < s["start"] < block_end:
                 continue
-            key = collapse_ws(text[s["start"] : s["end"]])
+            key = collapse(text[s["start"] : s["end"]])
             if key not in seen:
                 seen.add(key)
                 found.append(s)
@@ -344,50 +169,60 @@ def _block_findings(
     return out
 
 
+def _cited_by(start: int, rationale: int, subparts: list[tuple[int, int, str]]) -> str:
+    """Who cites the guideline at ``start``: the sub-part section holding it (claims administrator when
+    none does); everything after the item's rationale label is the rationale's."""
+    if rationale != -1 and start > rationale:
+        return "rationale"
+    label = next((lab for s, e, lab in subparts if s <= start < e), "claims_admin_guideline")
+    return CITED_BY[label]
+
+
+def _decision_span(det: dict[str, Any]) -> tuple[int, int] | None:
+    span = (det.get("spans") or {}).get("decision")
+    return (span[0], span[1]) if span else None
+
+
 def draft_records(text: str, spans: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Records proposed from gold spans: items from heading decisions, guidelines/pages per item block."""
+    """Records proposed from gold spans: items from heading decisions, guidelines/pages per item block;
+    who cites a guideline, its section and a partial certification's parts come from the rule baseline."""
     spans = sorted(spans, key=lambda s: (s["start"], s["end"]))
-    partial = {it["decision"]: it for it in heading_services(text)}
-    blocks = _item_blocks(text, spans)
+    doc = _rule_doc(text)
+    subparts = _subparts(doc)
+    dets = doc._.determinations or []
+    cited = {tuple(g["span"]): g for det in dets for g in det["guidelines"] if g.get("span")}
+    blocks = _item_blocks(text, spans, subparts)
     findings_per_item = _block_findings(text, spans, blocks)
     records = []
     for (h, block_end, rationale), finding_spans in zip(blocks, findings_per_item, strict=True):
         services = [s for s in spans if s["label"] == "DISPUTED_SERVICE" and s["end"] <= h["start"]]
-        service = collapse_ws(text[services[-1]["start"] : services[-1]["end"]]) if services else ""
+        service = collapse(text[services[-1]["start"] : services[-1]["end"]]) if services else ""
         guidelines: list[dict[str, Any]] = []
-        block_spans = [s for s in spans if h["end"] <= s["start"] < block_end]
-        for s in block_spans:
+        for s in (s for s in spans if h["end"] <= s["start"] < block_end):
             if s["label"] == "GUIDELINE":
-                line_start = text.rfind("guideline:", h["end"], s["start"])
-                if rationale != -1 and s["start"] > rationale:
-                    cited_by = "rationale"
-                elif line_start != -1 and "MAXIMUS" in text[max(0, line_start - 30) : line_start]:
-                    cited_by = "reviewer"
-                else:
-                    cited_by = "claims_administrator"
                 g: dict[str, Any] = {
-                    "text": collapse_ws(text[s["start"] : s["end"]]),
+                    "text": collapse(text[s["start"] : s["end"]]),
                     "id": guideline_id(text[s["start"] : s["end"]]),
-                    "cited_by": cited_by,
+                    "cited_by": _cited_by(s["start"], rationale, subparts),
                     "pages": [],
                 }
-                sec = SECTION_RE.match(text, s["end"] + (2 if text[s["end"] : s["end"] + 1] == "," else 0))
-                if sec and cited_by != "rationale":
-                    g["section"] = collapse_ws(sec.group(1))
+                found = cited.get((s["start"], s["end"]))
+                if found and found.get("section") and g["cited_by"] != "rationale":
+                    g["section"] = found["section"]
                 guidelines.append(g)
             elif s["label"] == "PAGE_RANGE" and guidelines:
-                for p in _parse_pages(text[s["start"] : s["end"]]):
+                for p in parse_pages(text[s["start"] : s["end"]]):
                     if p not in guidelines[-1]["pages"]:
                         guidelines[-1]["pages"].append(p)
         rec: dict[str, Any] = {
             "service": service,
             "decision": text[h["start"] : h["end"]].upper(),
             "guidelines": guidelines,
-            "findings": [collapse_ws(text[s["start"] : s["end"]]) for s in finding_spans],
+            "findings": [collapse(text[s["start"] : s["end"]]) for s in finding_spans],
         }
-        it = partial.get((h["start"], h["end"]))
-        if it and "original_request" in it:
-            rec["original_request"] = it["original_request"]
-            rec["authorized"] = it["authorized"]
+        det = next((d for d in dets if _decision_span(d) == (h["start"], h["end"])), None)
+        if det and det.get("original_request"):
+            rec["original_request"] = det["original_request"]
+            rec["authorized"] = det["authorized"]
         records.append(rec)
     return records

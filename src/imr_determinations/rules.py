@@ -10,26 +10,27 @@ determination statements), never from specific real letters.
 Lexicon phrases live in two ``span_ruler`` components (serialised with the pipeline);
 what a token pattern cannot express (labels that exclude a prefix, text before
 ": Upheld") comes from the ``imr_regex_spans`` factory registered here.
+
+Over 500 lines: lexicon pattern building and the regex component are both part of the one baseline.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import product
 from pathlib import Path
 from typing import Any
 
-import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from . import linking, sections  # noqa: F401  (register the imr_sections and linker factories)
 from .labels import SPANS_KEY
-from .normalise import VERDICT_PHRASE
+from .layout import DECISION_BASED_ON, RULE_HEADING_MARKER, RULE_PAGES, RULE_PARTIAL, VERDICT_PHRASE
 from .package_data import lexicon_dir as packaged_lexicon_dir
 from .tokenizer import blank_nlp
 
@@ -338,12 +339,9 @@ def generic_ent_patterns() -> list[dict[str, Any]]:
     ]
 
 
-# Each regex names the groups to label: svc, dec, gl, pr (ents); dx (sc DIAGNOSIS).
+# Each regex names the groups to label: svc, dec, gl, pr (ents); dxlist (sc DIAGNOSIS, one per listed item).
 _GROUP_LABELS = {"svc": "DISPUTED_SERVICE", "dec": "DECISION", "gl": "GUIDELINE", "pr": "PAGE_RANGE"}
-_SC_GROUP_LABELS = {"dx": "DIAGNOSIS"}
 
-_NUM_RANGE = r"\d{1,4}(?:\s*[-\u2013]\s*\d{1,4})?"
-_PAGES = rf"{_NUM_RANGE}(?:\s*[,;]\s*(?:and\s+)?{_NUM_RANGE}|\s+and\s+{_NUM_RANGE})*"
 # text of a clause: anything but a sentence end ('.' followed by space/end) or ';'
 _CLAUSE = r"(?:[^.;:\n]|\.(?=\S)|\n(?=[ \t]*\S)|\n[ \t]*\n(?=[ \t]*[a-z0-9(]))"
 _VERDICT = r"(?P<dec>" + VERDICT_PHRASE + ")"
@@ -360,7 +358,7 @@ REGEX_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         "heading",
         re.compile(
             r"(?:^|(?<=\n))[ \t]*(?P<svc>(?:[^\n:]*[^\s:.;][ \t]*\n(?:[ \t]*\n)?){0,2}[^\n:]{2,250}?)"
-            r"[ \t]*:[ \t\n]*(?P<dec>Upheld|Overturned)\b",
+            + RULE_HEADING_MARKER,
             re.I,
         ),
     ),
@@ -368,8 +366,7 @@ REGEX_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "partial",
         re.compile(
-            r"remaining\s+IMR\s+eligible\s+portion\s+of\s+the\s+original\s+request,?\s+"
-            r"(?P<svc>(?:[^:]|:(?!\s*(?:Upheld|Overturned)))+?)\s+(?:is|are)\s*:\s*(?P<dec>Upheld|Overturned)\b",
+            RULE_PARTIAL,
             re.I,
         ),
     ),
@@ -377,7 +374,7 @@ REGEX_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "guideline",
         re.compile(
-            r"Decision\s+based\s+on\s+(?:(?:the\s+)?Non-MTUS\s+Citation:?\s+)?"
+            DECISION_BASED_ON + r"\s+(?:(?:the\s+)?Non-MTUS\s+Citation:?\s+)?"
             r"(?P<gl>[A-Z](?:[^.;:\n]|\.(?=[,\w])|\n(?!\s*(?:MAXIMUS|Claims|Decision\s+rationale)))+?)"
             r"(?=\s*,?\s*(?:Section\(s\)|Page\(s\)|pages?\s+\d|pg\.\s*\d|p\.\s*\d)|\s*\.(?:\s|$)|\s*;|\s*$)",
         ),
@@ -391,7 +388,7 @@ REGEX_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "pages",
         re.compile(
-            rf"(?:\bPage\(s\)\s*:?|\bPages?\s*:|\bpages?\b|\bpg\.|\bpp?\.)\s*(?P<pr>{_PAGES})(?![\d/])",
+            RULE_PAGES,
             re.I,
         ),
     ),
@@ -479,10 +476,6 @@ def regex_spans(doc: Doc) -> tuple[list[Span], list[Span]]:
     return ents, sc
 
 
-def _priority(span: Span) -> tuple[int, int]:
-    return (len(span), -span.start)
-
-
 @Language.factory(
     REGEX_NAME,
     default_config={"overwrite_ents": False},
@@ -531,20 +524,10 @@ class RegexSpans:
 # --------------------------------------------------------------------------- pipeline
 
 
-def _has_factory(name: str) -> bool:
-    try:
-        # spaCy 3.8 registers built-in and entry-point factories lazily, when a Language is made
-        spacy.blank("en")
-        return Language.has_factory(name)
-    except Exception:  # a broken entry point must read as "missing", with the cause below
-        return False
-
-
 def build_rule_pipeline(lexicon_dir: Path | None = None, with_linker: bool = True) -> Language:
     """blank_nlp() + lexicon span rulers + generic regexes (+ sections and rules-only linker).
 
-    Raises ``RuleBaselineError`` when the lexicon folder is missing or when ``with_linker``
-    is asked for but the sections/linker factories are not installed.
+    Raises ``RuleBaselineError`` when the lexicon folder is missing.
     """
     nlp = blank_nlp()
     lex = load_lexicon_patterns(lexicon_dir, nlp)
@@ -564,20 +547,9 @@ def build_rule_pipeline(lexicon_dir: Path | None = None, with_linker: bool = Tru
     span_ruler.add_patterns([p for lab in SC_LEXICON_LABELS for p in lex.patterns.get(lab, [])])
     nlp.add_pipe(REGEX_NAME)
     if with_linker:
-        missing = [f for f in (SECTIONS_FACTORY, LINKER_FACTORY) if not _has_factory(f)]
-        if missing:
-            raise RuleBaselineError(
-                f"factories not available: {', '.join(missing)} (imr_determinations.sections / .linking "
-                "not importable or entry points not installed); use with_linker=False for spans only"
-            )
         nlp.add_pipe(SECTIONS_FACTORY)
-        # rules_only: the linker must not expect model scores; older linkers lack the option
-        linker_defaults = Language.get_factory_meta(LINKER_FACTORY).default_config or {}
-        if "rules_only" in linker_defaults:
-            nlp.add_pipe(LINKER_FACTORY, config={"rules_only": True})
-        else:
-            warnings.warn(f"{LINKER_FACTORY} lacks a 'rules_only' option; using its defaults", stacklevel=2)
-            nlp.add_pipe(LINKER_FACTORY)
+        # rules_only: the linker finds the spans itself and expects no model scores
+        nlp.add_pipe(LINKER_FACTORY, config={"rules_only": True})
     nlp.meta["name"] = "imr_rule_baseline"
     nlp.meta["description"] = "Rule baseline: lexicon phrase patterns and generic IMR layout regexes"
     return nlp

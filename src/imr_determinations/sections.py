@@ -2,7 +2,7 @@
 
 Letters come in several layouts (2013 notice, ~2014 seed layout, 2016-2017 header layout,
 later MAXIMUS layout, professional-review layout). All of them are a sequence of headed
-blocks, so segmentation is rule data (``TOP_LEVEL_RULES``, ``SUBPART_RULES``) plus a small
+blocks, so segmentation is rule data (headings and sub-part labels, ``layout``) plus a small
 amount of structure logic: the disputed items inside the decisions block are found from
 their decision markers ("<service>: Upheld"), numbered notice blocks ("1) Regarding the
 request for ...") and clusters of guideline / rationale labels. Unknown layouts degrade to
@@ -11,6 +11,8 @@ fewer sections, never to an error. Everything is a handful of regex passes: line
 Output: ``doc.spans["sections"]`` (overlapping allowed): one span per section, label = one
 of ``SECTION_LABELS``. Items carry ``span.kb_id_`` = how they were found (heading, regarding,
 statement, cluster, issue) and ``span.id_`` = the item number when the letter numbers items.
+
+Over 500 lines: ``segment`` is one pass whose item-finding strategies share its bisection indexes.
 """
 
 from __future__ import annotations
@@ -24,7 +26,22 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from .labels import SECTIONS_KEY
-from .normalise import VERDICT_PHRASE
+from .layout import (
+    DECISION_MARKER,
+    DECISIONS_INTRO,
+    DECISIONS_INTRO_BROKEN,
+    FURNITURE_LINE,
+    INLINE_FURNITURE,
+    INTRO_LEAD,
+    ORIGINAL_REQUEST,
+    PARTIAL_HINT,
+    PROFESSIONAL_SUBPART,
+    REGARDING,
+    STATEMENT,
+    SUBPARTS,
+    TOP_LEVEL_HEADINGS,
+    VERDICT_STATEMENT,
+)
 
 SECTION_LABELS: tuple[str, ...] = (
     "header",
@@ -38,101 +55,6 @@ SECTION_LABELS: tuple[str, ...] = (
     "reviewer_guideline",
     "rationale",
 )
-TOP_LEVEL = ("header", "reviewer", "case_summary", "documents_reviewed", "decisions")
-
-# (label, regex written in the letters' upper-case form, may be glued to the previous sentence)
-TOP_LEVEL_RULES: list[tuple[str, str, bool]] = [
-    ("header", r"NOTICE OF INDEPENDENT MEDICAL REVIEW DETERMINATION\b", False),
-    ("header", r"MAXIMUS FEDERAL SERVICES,? INC\.?[ \t]*\n?[ \t]*INDEPENDENT MEDICAL REVIEW[ \t]*$", False),
-    ("header", r"MEDICAL PROFESSIONAL REVIEW[ \t]*$", False),
-    ("reviewer", r"HOW THE IMR FINAL DETERMINATION WAS MADE\b", True),
-    ("reviewer", r"MEDICAL QUALIFICATIONS OF THE EXPERT REVIEWER\b[ \t]*:?", False),
-    ("reviewer", r"MEDICAL REVIEWER QUALIFICATIONS[ \t]*:", True),
-    ("reviewer", r"THE EXPERT REVIEWER HAS THE FOLLOWING CREDENTIALS[ \t]*:?", False),
-    ("case_summary", r"CLINICAL CASE SUMMARY\b[ \t]*:?", True),
-    ("case_summary", r"(?:EXPERT REVIEWER(?:'S)?[ \t]+)?CASE SUMMARY[ \t]*(?::|$)", True),
-    ("documents_reviewed", r"DOCUMENTS REVIEWED(?:[ \t]+FOR[ \t]+DETERMINATION)?[ \t]*(?::|$)", True),
-    ("decisions", r"IMR ISSUES,? DECISIONS,? AND RATIONALES?\b", True),
-    ("decisions", r"INDEPENDENT MEDICAL REVIEW DECISIONS? AND RATIONALES?\b", True),
-    ("decisions", r"IMR DECISION(?:\(S\)|S)? AND RATIONALE(?:\(S\)|S)?(?![A-Za-z])", True),
-    ("decisions", r"ISSUES?[ \t]+AT[ \t]+DISPUTE[ \t]*:", True),
-]
-
-# item sub-part labels; found anywhere (the letters glue them: "is: UpheldClaims Administrator guideline")
-SUBPART_RULES: list[tuple[str, str]] = [
-    ("claims_admin_guideline", r"Claims\s+Administrator\s+guidelines?\s*:"),
-    (
-        "claims_admin_guideline",
-        r"Medical\s+Treatment\s+Guideline\s*\(?s?\)?\s+used\s+by\s+the\s+Claims\s+Administrator\s*:?",
-    ),
-    ("reviewer_guideline", r"MAXIMUS\s+guidelines?\s*:"),
-    (
-        "reviewer_guideline",
-        r"Medical\s+Treatment\s+Guideline\s*\(?s?\)?\s+used\s+by\s+the\s+Expert\s+Reviewer\s*:?",
-    ),
-    ("reviewer_guideline", r"MEDICAL\s+TREATMENT\s+GUIDELINE\s*\(?S?\)?\s+RELIED\s+UPON\b[^:\n]{0,80}:?"),
-    ("reviewer_guideline", r"Expert\s+Reviewer\s+guidelines?\s*:"),
-    # later layout: "Guideline(s) relied upon:", also "Guidelines used:" / "Guideline(s) cited by ...:"
-    (
-        "reviewer_guideline",
-        r"(?m)^[ \t]*(?:Medical\s+Treatment\s+)?Guidelines?\s*(?:\(s\))?\s+"
-        r"(?:rel[i1l]ed\s+up[o0]n|used|cited|applied|referenced)(?:\s+by\s+[^:\n]{0,40})?\s*:",
-    ),
-    ("rationale", r"Decision\s+rationale\s*:"),
-    ("rationale", r"Rationale\s+for\s+the\s+Decision\s*:?"),
-    ("rationale", r"RATIONALE\s+FOR\s+WHY\s+THE\s+REQUESTED\b[^:\n]{0,120}:?"),
-    # mid-line too when capitalised: a lost line break glues them to the citation before them
-    ("reviewer_guideline", r"(?-i:Guidelines?)\s*(?:\(s\))?\s+rel[i1l]ed\s+up[o0]n\s*:"),
-    ("rationale", r"(?m)^[ \t]*Rationale\s*:"),
-    ("rationale", r"(?-i:\bRationale|\bRATIONALE)\s*:"),
-]
-# sub-part labels that head a whole top-level block in the professional-review layout
-PROFESSIONAL_SUBPART = re.compile(r"RELIED\s+UPON|RATIONALE\s+FOR\s+WHY", re.I)
-
-# the decision word may sit a line or a blank line below the heading's colon (seed layout)
-DECISION_MARKER = re.compile(
-    r"(?:\b(?:is|are|was)\s*)?:[ \t]*(?:\n[ \t]*){0,4}(Upheld|Overturned)(?-i:(?![a-z]))", re.I
-)
-# at a line start, or numbered after a sentence or page footer that a lost line break glued to it
-# ("... at work. 1) Regarding the request for", "Page 3 of 4 2) Regarding the request for")
-REGARDING = re.compile(
-    r"(?im)(?:^[ \t]*|(?<=[.:;!?\"')\d])[ \t]+(?=\d{1,2}[).]))"
-    r"(?:(\d{1,2})[).][ \t]*)?Regarding\s+the\s+requests?\s+for\b"
-)
-STATEMENT = re.compile(
-    r"(?im)(?:^[ \t]*|(?<=[.:;!?\"')])[ \t]+(?=\d{1,2}[).]))(\d{1,2})[).][ \t]*"
-    r"(?:MAXIMUS\s+Federal\s+Services,?\s+Inc\.?\s+has\s+determined\s+)?"
-    r"[^\n]{0,400}?(?:\n[^\n]{0,400}?){0,3}?"
-    r"\b(?:is|are|was|were)\s+" + VERDICT_PHRASE + r"\s*\."
-)
-# the intro sentence when a line break fell inside "set forth / below:"
-DECISIONS_INTRO_BROKEN = re.compile(
-    r"\s*[^\n]{0,40}Final\s+Determination\s+was\s+based\s+on\s+decisions\s+for\s+the\s+disputed\b"
-    r"[^:]{0,120}?\bbelow\s*:[ \t]*\n?",
-    re.I,
-)
-DECISIONS_INTRO = re.compile(
-    r"\s*[^\n]{0,40}Final\s+Determination\s+was\s+based\s+on\s+decisions\s+for\s+the\s+disputed[^\n]*\n?"
-    r"(?:[^\n]*set\s+forth\s+below\s*:?[^\n]*\n?)?",
-    re.I,
-)
-# the intro sentence of the decisions block, also where its heading is missing or glued to the first item
-INTRO_LEAD = re.compile(
-    r"(?:Final\s+Determination\s+was\s+based\s+on\s+decisions?\s+for\s+the\s+disputed\b[^:]{0,80}?"
-    r"|\bset\s+forth\s+below)\s*:",
-    re.I,
-)
-# page furniture that may sit anywhere: "Page 2 of 5", a case number, the repeated letterhead; as a line of
-# its own also a bare page number ("- 3 -"), and run into the text when a line break was lost
-FURNITURE = (
-    r"Page\s+\d+\s+of\s+\d+|CM\d{2}-\d{5,7}|MAXIMUS\s+FEDERAL\s+SERVICES,?(?:\s+INC\.?)?"
-    r"|Independent\s+Medical\s+Review"
-)
-# matched against a line stripped of its blanks (is_furniture_line): a "^[ \t]*...[ \t]*$" pattern backtracks
-# quadratically over a long run of blanks
-FURNITURE_LINE = re.compile(r"(?:" + FURNITURE + r"|-?\s*\d{1,3}\s*-?)", re.I)
-INLINE_FURNITURE = re.compile(r"(?:\s*(?:" + FURNITURE + r"))+", re.I)
-
 
 def is_furniture_line(line: str) -> bool:
     """Whether one line (no newline in it) is page furniture alone, blanks around it allowed."""
@@ -162,12 +84,7 @@ def blank_furniture(text: str) -> str:
     return text if chars is None else "".join(chars)
 
 
-PARTIAL_HINT = re.compile(
-    r"remaining\s+IMR\s+eligible|leaving\s+the\s+original\s+request|original\s+request\s*,", re.I
-)
-ORIGINAL_REQUEST = re.compile(r"was\s+the\s+original\s+request", re.I)
 SENTENCE_BREAK = re.compile(r"[.!?][\"')]?\s+(?=[A-Z])")
-VERDICT_STATEMENT = re.compile(r"\b(?:is|are|was|were)\s+" + VERDICT_PHRASE, re.I)
 # what a lost line break runs together: questions ("... necessary? Is the request for ..."), list numbers
 # ("... #60 2. Physical therapy ...")
 QUESTION_BREAK = re.compile(r"\?[ \t]+(?=(?:\d{1,2}[.)][ \t]+)?(?:Is|Was|Are|Were)\s)")
@@ -187,45 +104,10 @@ class Section:
     children: list[Section] = field(default_factory=list)
 
 
-def _flexible_spaces(rx: str) -> str:
-    """A literal space of a heading pattern (outside character classes) matches any run of blanks:
-    PDF text spaces words unevenly ("CASE  SUMMARY:")."""
-    out: list[str] = []
-    in_class = escaped = False
-    for ch in rx:
-        if escaped:
-            escaped = False
-        elif ch == "\\":
-            escaped = True
-        elif ch == "[" and not in_class:
-            in_class = True
-        elif ch == "]" and in_class:
-            in_class = False
-        elif ch == " " and not in_class:
-            out.append(r"[ \t]+")
-            continue
-        out.append(ch)
-    return "".join(out)
-
-
-def _compile_top_level() -> list[tuple[str, re.Pattern[str], re.Pattern[str] | None]]:
-    out = []
-    for label, rx, glue in TOP_LEVEL_RULES:
-        rx = _flexible_spaces(rx)
-        line = re.compile(r"(?im)^[ \t]*" + rx)
-        # no look-behind in the pattern: a literal upper-case start lets the regex engine skip ahead
-        # (5x faster); the character before is checked by find_top_level (GLUE_BEFORE)
-        glued = re.compile(r"(?m)" + rx) if glue else None
-        out.append((label, line, glued))
-    return out
-
-
-_TOP = _compile_top_level()
 GLUE_BEFORE = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.)\"'")
 # a glued heading follows one of those directly ("#90.IMR ISSUES") or a space where the line break was lost
 # ("... at work. CASE SUMMARY:"); the headings are matched in upper case, which prose does not use
 GLUE_AFTER = GLUE_BEFORE | {" ", "\t"}
-_SUB = [(label, re.compile(rx, re.I)) for label, rx in SUBPART_RULES]
 
 
 class _Lines:
@@ -252,7 +134,7 @@ class _Lines:
 def find_top_level(text: str) -> list[tuple[int, int, str]]:
     """(start, end-of-heading, label) of every top-level heading, in text order, overlaps removed."""
     hits: list[tuple[int, int, str]] = []
-    for label, line_rx, glued_rx in _TOP:
+    for label, line_rx, glued_rx in TOP_LEVEL_HEADINGS:
         for m in line_rx.finditer(text):
             s = m.start() + (len(m.group(0)) - len(m.group(0).lstrip()))
             hits.append((s, m.end(), label))
@@ -279,7 +161,7 @@ def _first_non_overlapping(hits: list[tuple[int, int, str]]) -> list[tuple[int, 
 
 def find_subparts(text: str) -> list[tuple[int, int, str]]:
     hits: list[tuple[int, int, str]] = []
-    for label, rx in _SUB:
+    for label, rx in SUBPARTS:
         for m in rx.finditer(text):
             s = m.start() + (len(m.group(0)) - len(m.group(0).lstrip()))
             hits.append((s, m.end(), label))
@@ -519,7 +401,7 @@ def segment(text: str) -> list[Section]:
             after = _after_furniture(text, m.end())
             inline = INLINE_FURNITURE.match(after)
             after = after[inline.end() if inline else 0 :][:60]
-            if after.strip() and not any(rx.match(after.lstrip()) for _, rx in _SUB):
+            if after.strip() and not any(rx.match(after.lstrip()) for _, rx in SUBPARTS):
                 continue
             anchors.append((m.start(), m.end(), "heading", ""))
         for m in REGARDING.finditer(text):
@@ -533,13 +415,13 @@ def segment(text: str) -> list[Section]:
         # scan their union once
         for content, rend in _union((content, rend) for _ds, content, rend in regions):
             for m in STATEMENT.finditer(text, content, rend):
-                if any(rx.search(m.group(0)) for _, rx in _SUB):
+                if any(rx.search(m.group(0)) for _, rx in SUBPARTS):
                     continue
                 s = m.start() + len(m.group(0)) - len(m.group(0).lstrip())
                 # later layout: a numbered statement that its guideline/rationale labels follow heads a
                 # block like an item heading; the 2013 notice lists its statements before the blocks
                 after = _after_furniture(text, m.end()).lstrip()
-                heads_block = any(rx.match(after) for _, rx in _SUB)
+                heads_block = any(rx.match(after) for _, rx in SUBPARTS)
                 if not heads_block and text[lines.starts[lines.index(s)] : s].strip():
                     continue  # mid-line (a lost line break) only where guideline/rationale labels follow
                 anchors.append((s, m.end(), "statement_block" if heads_block else "statement", m.group(1)))

@@ -2,7 +2,7 @@
 
 spaCy's span_finder scores span starts/ends with a sigmoid and a squared-error loss; on whole
 letters (under 1% of tokens start a finding) it saturated to zero and proposed nothing (see
-README, "Suggester choice"). An n-gram range long enough for findings (1-20 tokens) means ~15k
+README, "Design measurements"). An n-gram range long enough for findings (1-20 tokens) means ~15k
 candidates per letter, far over the speed budget. Instead a plain softmax tagger (instance
 ``span_boundaries``) labels each token as a span start (S), end (E), both (SE), inside (I) or
 outside (O), and the suggester pairs predicted starts with predicted ends within ``max_length``

@@ -16,7 +16,6 @@ import typer
 from ..gold import (
     GoldError,
     GoldLetter,
-    collapse_ws,
     dump_standoff,
     first_difference,
     letter_id_for,
@@ -30,6 +29,7 @@ from ..gold import (
     write_standoff,
 )
 from ..io import LetterReadError, read_letter
+from ..normalise import collapse
 from ..preannotate import draft_records, guideline_id, preannotate, rationale_findings
 from ..tokenizer import blank_nlp
 
@@ -233,7 +233,7 @@ def fill_findings(
             inline = path.suffix == ".jsonl"
             for rec, found in zip(records, per_item, strict=True):
                 rec["findings"] = [
-                    collapse_ws(text[s["start"] : s["end"]]) if inline else [s["start"], s["end"]]
+                    collapse(text[s["start"] : s["end"]]) if inline else [s["start"], s["end"]]
                     for s in found
                 ]
             typer.echo(f"{name}: findings {before} -> {sum(len(r['findings']) for r in records)}")
@@ -269,6 +269,6 @@ def check_record_text(marked: Path, source: Annotated[Path, typer.Option()]) -> 
     text, spans = _parse_against(marked, source)
     for s in spans:
         typer.echo(
-            f"{s['start']:>6} {s['end']:>6} {s['label']:<17} {collapse_ws(text[s['start'] : s['end']])}"
+            f"{s['start']:>6} {s['end']:>6} {s['label']:<17} {collapse(text[s['start'] : s['end']])}"
         )
 

@@ -300,8 +300,8 @@ def run_benchmark(
 ) -> dict[str, Any]:
     """Time every configuration on the same texts; returns the JSON-able report.
 
-    ``also_without`` adds pipeline rows with further components disabled (e.g. span_finder
-    and spancat, whose cost grows with the number of candidate spans an untrained finder emits).
+    ``also_without`` adds pipeline rows with further components disabled (e.g. span_boundaries
+    and spancat, whose cost grows with the number of candidate spans the suggester proposes).
     """
     ref = blank_nlp()
     n_words = sum(len(ref.make_doc(t)) for t in texts)

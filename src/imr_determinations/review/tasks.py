@@ -68,11 +68,6 @@ def int32_hash(*parts: str) -> int:
     return int.from_bytes(digest[:4], "big", signed=True)
 
 
-def span_keys(spans: list[dict[str, Any]]) -> list[SpanKey]:
-    """Sorted, de-duplicated (start, end, label) triples."""
-    return sorted({(int(s["start"]), int(s["end"]), str(s["label"])) for s in spans})
-
-
 def input_hash(text: str) -> int:
     return int32_hash("text", text)
 
