@@ -139,3 +139,24 @@ def test_parquet_output_has_one_file_per_table_and_resumes(folder_with_error: Pa
 def test_parquet_needs_an_output_folder() -> None:
     with pytest.raises(ValueError, match="--format parquet needs --output DIR"):
         _run(["corpus/seeds"], None, fmt="parquet")
+
+
+def test_diagnoses_rows_carry_the_top_icd10cm_candidate(tmp_path: Path) -> None:
+    from imr_determinations.records import empty_case
+    from imr_determinations.store import load_records
+
+    case = {**empty_case(), "diagnoses": ["lumbar radiculopathy", "the patient"], "diagnosis_codes": [
+        {"text": "lumbar radiculopathy",
+         "candidates": [{"code": "M54.16", "description": "Radiculopathy, lumbar region", "score": 1.0}]},
+        {"text": "the patient", "candidates": []},
+    ]}
+    old = {**empty_case(), "diagnoses": ["neck pain"]}
+    del old["diagnosis_codes"]  # a record written before diagnosis codes existed
+    records = [{"id": name, "source": f"{name}.txt", "sha256": "s", "status": "ok", "error": None,
+                "warnings": [], "case": c, "determinations": []} for name, c in (("a", case), ("b", old))]
+    con = connect(tmp_path / "imr.duckdb")
+    load_records(con, records)
+    rows = con.execute("""SELECT l.id, d.text, d.icd10cm_code, d.icd10cm_description FROM diagnoses d
+                          JOIN letters l USING (letter_id) ORDER BY l.id, d.position""").fetchall()
+    assert rows == [("a", "lumbar radiculopathy", "M54.16", "Radiculopathy, lumbar region"),
+                    ("a", "the patient", None, None), ("b", "neck pain", None, None)]

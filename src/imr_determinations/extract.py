@@ -58,6 +58,7 @@ CSV_COLUMNS: tuple[str, ...] = (
     "rows_in_letter",  # rows this letter has (fewer in the file = a letter cut by a kill; --resume redoes it)
     *CASE_KEYS,
     "diagnoses",  # joined by " | "
+    "diagnosis_codes",  # top ICD-10-CM candidate per diagnosis, parallel to diagnoses (empty: none)
     "item",  # 1-based item number in the letter
     "service",
     "service_category",  # service_normalised.category: medication, imaging, therapy, evaluation, ..., other
@@ -431,6 +432,13 @@ def csv_value(cell: str) -> str:
     return cell[1:] if cell.startswith("'") else cell
 
 
+def _top_codes(diagnosis_codes: list[dict]) -> str:
+    """Top-1 code per diagnosis joined by " | " (an empty place where a diagnosis has no candidate);
+    empty when no diagnosis has one."""
+    codes = [(d.get("candidates") or [{}])[0].get("code") or "" for d in diagnosis_codes]
+    return " | ".join(codes) if any(codes) else ""
+
+
 def csv_rows(record: dict) -> list[dict[str, str]]:
     """CSV rows of one record (one per determination, at least one), cells guarded by ``_cell``."""
     case = record.get("case") or {}
@@ -448,6 +456,7 @@ def csv_rows(record: dict) -> list[dict[str, str]]:
     }
     for col in CASE_COLUMNS:
         base[col] = _flat(case.get(col))
+    base["diagnosis_codes"] = _top_codes(case.get("diagnosis_codes") or [])
     rows = []
     for det in dets:
         row = dict(base)

@@ -14,6 +14,7 @@ from typing import Any
 
 from spacy.tokens import Doc
 
+from .icd10 import icd10_candidates
 from .taxonomy import classify_service
 
 CASE_KEYS = (
@@ -36,7 +37,12 @@ class RecordValidationError(ValueError):
 
 
 def empty_case() -> dict[str, Any]:
-    return {**{k: None for k in CASE_KEYS}, "diagnoses": [], "findings": []}
+    return {**{k: None for k in CASE_KEYS}, "diagnoses": [], "diagnosis_codes": [], "findings": []}
+
+
+def diagnosis_codes(diagnoses: list[str]) -> list[dict[str, Any]]:
+    """ICD-10-CM candidates per diagnosis, parallel to ``case["diagnoses"]`` (empty list: no match)."""
+    return [{"text": text, "candidates": icd10_candidates(text)} for text in diagnoses]
 
 
 def _letter_id(source: str, letter_id: str | None) -> str:
@@ -51,6 +57,7 @@ def doc_to_record(doc: Doc, source: str, sha256: str, letter_id: str | None = No
         warnings.append("no determinations: the pipeline has no imr_determination_linker")
     case = empty_case()
     case.update({k: v for k, v in (doc._.case or {}).items() if k in case})
+    case["diagnosis_codes"] = diagnosis_codes(case["diagnoses"])
     return {
         "id": _letter_id(source, letter_id),
         "source": str(source),

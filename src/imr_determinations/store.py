@@ -27,7 +27,9 @@ EXPORTS: tuple[str, ...] = (*TABLES, "errors")
 _CASE = (
     "case_number VARCHAR, patient_age INTEGER, patient_sex VARCHAR, date_of_injury VARCHAR, "
     "decision_date VARCHAR, ur_denial_date VARCHAR, date_assigned VARCHAR, application_received VARCHAR, "
-    "priority VARCHAR, reviewer_specialty VARCHAR, reviewer_licensure VARCHAR, diagnoses VARCHAR[]"
+    "priority VARCHAR, reviewer_specialty VARCHAR, reviewer_licensure VARCHAR, diagnoses VARCHAR[], "
+    "diagnosis_codes STRUCT(text VARCHAR, "
+    "candidates STRUCT(code VARCHAR, description VARCHAR, score DOUBLE)[])[]"
 )
 _GUIDELINE = (
     "text VARCHAR, id VARCHAR, family VARCHAR, topic VARCHAR, cited_by VARCHAR, adopted_from VARCHAR, "
@@ -222,9 +224,11 @@ def _insert_children(con: duckdb.DuckDBPyConnection, base: int) -> None:
               FROM dets WHERE coalesce(len(d.finding_details), 0) = 0)
     """)
     con.execute(f"""
-        INSERT INTO diagnoses BY NAME SELECT letter_id, position, text FROM (
+        INSERT INTO diagnoses BY NAME SELECT letter_id, position, text,
+            codes[position].candidates[1].code AS icd10cm_code,
+            codes[position].candidates[1].description AS icd10cm_description FROM (
             SELECT l.letter_id, unnest(i."case".diagnoses) AS text,
-                   generate_subscripts(i."case".diagnoses, 1) AS position
+                   generate_subscripts(i."case".diagnoses, 1) AS position, i."case".diagnosis_codes AS codes
             FROM incoming i JOIN letters l ON l.source = i.source AND l.letter_id > {base})
     """)
 

@@ -89,7 +89,7 @@ CREATE TABLE IF NOT EXISTS diagnoses (
     letter_id BIGINT NOT NULL,
     position INTEGER NOT NULL,
     text VARCHAR,
-    icd10cm_code VARCHAR,        -- filled later by a coder; null until then
+    icd10cm_code VARCHAR,        -- top ICD-10-CM candidate (case.diagnosis_codes); null when none
     icd10cm_description VARCHAR,
     PRIMARY KEY (letter_id, position)
 );
