@@ -28,7 +28,9 @@ def load(
 
 
 def report(
-    source: Annotated[Path, typer.Argument(help="records.duckdb (a store) or records.jsonl")],
+    source: Annotated[
+        Path, typer.Argument(help="records.duckdb (a store), records.jsonl, or a --format parquet folder")
+    ],
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Output file (default: stdout)")
     ] = None,

@@ -69,6 +69,27 @@ def test_jsonl_and_store_give_the_same_report(synthetic_records) -> None:
     assert [t.rows for t in build(jsonl)] == [t.rows for t in build(db)]
 
 
+def test_a_parquet_folder_gives_the_same_report_as_its_store(synthetic_records, tmp_path: Path) -> None:
+    from imr_determinations.store import connect, export_parquet
+
+    _, db = synthetic_records
+    con = connect(db, read_only=True)
+    try:
+        export_parquet(con, tmp_path / "pq")
+    finally:
+        con.close()
+    assert [t.rows for t in build(tmp_path / "pq")] == [t.rows for t in build(db)]
+
+
+def test_a_csv_output_is_refused_with_what_to_do_instead(tmp_path: Path) -> None:
+    csv = tmp_path / "determinations.csv"
+    csv.write_text("source,id\nletter.txt,letter\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["report", str(csv)])
+    assert result.exit_code == 2
+    assert "imr report: error" in result.output and "--db" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_data_quality_panel_counts_error_rows(synthetic_records) -> None:
     _, db = synthetic_records
     tables = build(db)
