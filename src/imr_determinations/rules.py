@@ -28,6 +28,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from .assertion import FACTORY as CONTEXT_FACTORY
 from .labels import SPANS_KEY
 from .normalise import VERDICT_PHRASE
 from .package_data import lexicon_dir as packaged_lexicon_dir
@@ -563,6 +564,7 @@ def build_rule_pipeline(lexicon_dir: Path | None = None, with_linker: bool = Tru
     )
     span_ruler.add_patterns([p for lab in SC_LEXICON_LABELS for p in lex.patterns.get(lab, [])])
     nlp.add_pipe(REGEX_NAME)
+    nlp.add_pipe(CONTEXT_FACTORY)  # assertion, type and value of the CLINICAL_FINDING spans
     if with_linker:
         missing = [f for f in (SECTIONS_FACTORY, LINKER_FACTORY) if not _has_factory(f)]
         if missing:
