@@ -8,8 +8,11 @@ cue phrases from a data file (data/assertion_cues.json) open a scope forward and
 at a terminator ("but", "however", ";", sentence end) or after ``max_scope`` tokens; pseudo cues ("no
 change") mask the cues they overlap. A finding in the scope of a not-documented cue is
 ``not_documented``, else in the scope of a negation cue ``absent``, else ``present``. A cue inside a
-finding counts only at its edges ("negative SLR", "SLR was negative"), so "9/10 without medications"
-stays present. ``span._.finding_type`` and ``span._.value`` come from keyword data
+finding governs only that finding, and a forward cue inside it only when it opens it ("negative SLR";
+"9/10 without medications" stays present; "Tinel's negative at elbow" is absent). A negation whose scope
+reaches the finding through a documentation word ("without any documentation of X") is not_documented.
+Line breaks between a cue's words (PDF text) do not stop it matching. ``span._.finding_type`` and
+``span._.value`` come from keyword data
 (data/finding_types.json): "pain 7/10" -> pain score, 7; "4/5 strength" -> strength, "4/5".
 
 It reads ``doc.spans[spans_key]`` (spancat's or the rule pipeline's) and has no weights.
@@ -44,10 +47,21 @@ class Cue:
     end: int
     category: str  # absent | not_documented | pseudo | terminator
     direction: str  # forward | backward | bidirectional | none
+    result: bool = False  # "revealed no ...": inside a finding it negates all of it
 
 
 def _data(name: str) -> str:
     return resources.files("imr_determinations").joinpath("data", name).read_text(encoding="utf-8")
+
+
+def _token_pattern(words: list[str]) -> list[dict[str, Any]]:
+    """Matcher pattern of a cue's words, allowing whitespace tokens (line breaks) between them."""
+    pattern: list[dict[str, Any]] = []
+    for k, word in enumerate(words):
+        if k:
+            pattern.append({"IS_SPACE": True, "OP": "*"})
+        pattern.append({"LOWER": word})
+    return pattern
 
 
 def _expand(literal: str) -> Iterator[list[str]]:
@@ -113,16 +127,20 @@ class FindingContext:
         self.spans_key = spans_key
         self.labels = set(labels)
         lexicon = load_cues()
-        self.max_scope = max_scope if max_scope is not None else int(lexicon["max_scope"])
+        # None: the scope runs to a terminator or the sentence end, as ConText's default
+        self.max_scope = max_scope if max_scope is not None else lexicon.get("max_scope")
+        self.doc_words = {w.lower() for w in lexicon["documentation_words"]}
         self.matcher = Matcher(nlp.vocab)
-        self.kinds: dict[str, tuple[str, str]] = {}
-        entries = [(c["literal"], c["category"], c["direction"]) for c in lexicon["cues"]]
-        entries += [(p, "pseudo", "none") for p in lexicon["pseudo"]]
-        entries += [(t, "terminator", "none") for t in lexicon["terminators"]]
-        for k, (literal, category, direction) in enumerate(entries):
+        self.kinds: dict[str, tuple[str, str, bool]] = {}
+        entries = [
+            (c["literal"], c["category"], c["direction"], c.get("result", False)) for c in lexicon["cues"]
+        ]
+        entries += [(p, "pseudo", "none", False) for p in lexicon["pseudo"]]
+        entries += [(t, "terminator", "none", False) for t in lexicon["terminators"]]
+        for k, (literal, category, direction, result) in enumerate(entries):
             key = f"cue{k}"
-            self.kinds[key] = (category, direction)
-            self.matcher.add(key, [[{"LOWER": w} for w in words] for words in _expand(literal)])
+            self.kinds[key] = (category, direction, result)
+            self.matcher.add(key, [_token_pattern(words) for words in _expand(literal)])
 
     def cues(self, doc: Doc) -> list[Cue]:
         """Cue matches, the longest where they overlap; a pseudo cue masks every cue it overlaps."""
@@ -132,8 +150,7 @@ class FindingContext:
         spans = [sp for sp in spans if not any(p.start < sp.end and sp.start < p.end for p in pseudo)]
         out = []
         for sp in sorted(filter_spans(spans), key=lambda sp: sp.start):
-            category, direction = self.kinds[sp.label_]
-            out.append(Cue(sp.start, sp.end, category, direction))
+            out.append(Cue(sp.start, sp.end, *self.kinds[sp.label_]))
         return out
 
     def _boundaries(self, doc: Doc, cues: list[Cue]) -> list[int]:
@@ -143,6 +160,12 @@ class FindingContext:
             stops.update(s.start for s in doc.sents)
         stops.update(t.i for t in doc if t.is_space and t.text.count("\n") >= 2)
         return sorted(stops)
+
+    def _through_documentation(self, doc: Doc, cue: Cue, start: int) -> str:
+        """A negation reaching the finding through "documentation", "evidence" ...: the records lack it."""
+        if cue.category == "absent" and any(t.lower_ in self.doc_words for t in doc[cue.end : start]):
+            return "not_documented"
+        return cue.category
 
     def __call__(self, doc: Doc) -> Doc:
         if self.spans_key not in doc.spans:
@@ -154,18 +177,24 @@ class FindingContext:
         stops = self._boundaries(doc, cues)
         categories: dict[tuple[int, int], set[str]] = {(f.start, f.end): set() for f in findings}
         ordered = sorted(categories)
+        reach = self.max_scope if self.max_scope is not None else len(doc)
         for cue in cues:
             if cue.category not in ("absent", "not_documented"):
                 continue
+            inside = [(s, e) for s, e in ordered if s <= cue.start and cue.end <= e]
+            if inside:  # a cue written in a finding governs that finding only
+                for s, e in inside:
+                    if s == cue.start or cue.direction != "forward" or cue.result:
+                        categories[(s, e)].add(cue.category)
+                continue
             if cue.direction in ("forward", "bidirectional"):
-                limit = min([s for s in stops if s >= cue.end] + [cue.end + self.max_scope, len(doc)])
+                limit = min([s for s in stops if s >= cue.end] + [cue.end + reach, len(doc)])
                 for start, end in ordered:
-                    # the cue begins at or before the finding; the finding begins inside the scope
-                    if cue.start <= start and (start < cue.end or start < limit):
-                        categories[(start, end)].add(cue.category)
+                    if cue.start < start < limit:  # the finding opens in the cue or its scope
+                        categories[(start, end)].add(self._through_documentation(doc, cue, start))
             if cue.direction in ("backward", "bidirectional"):
-                limit = max([s for s in stops if s <= cue.start] + [cue.start - self.max_scope, 0])
-                before = [(s, e) for s, e in ordered if e <= cue.end and s < cue.start and e > limit]
+                limit = max([s for s in stops if s <= cue.start] + [cue.start - reach, 0])
+                before = [(s, e) for s, e in ordered if e <= cue.start and e > limit]
                 if before:  # only the nearest finding: "SLR positive, Spurling's negative"
                     nearest = max(e for _, e in before)
                     for key in before:
