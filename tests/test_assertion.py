@@ -209,3 +209,14 @@ def test_score_counts_per_class() -> None:
     assert result["accuracy"] == pytest.approx(2 / 3, abs=1e-3)
     assert result["per_class"]["absent"] == {"p": 0.0, "r": 0.0, "f": 0.0, "support": 1}
     assert result["per_class"]["present"]["p"] == 0.5 and result["by_split"]["b"]["accuracy"] == 1.0
+
+
+def test_show_puts_the_assertion_next_to_each_finding() -> None:
+    from imr_determinations.show import record_rows
+
+    text = _letter()
+    record = doc_to_record(_pipeline(True)(text), "l.txt", text_sha256(text))
+    cells = {row["service"]: row["findings"] for row in record_rows(record)}
+    cell = [v for k, v in cells.items() if k.startswith("Tramadol")][0]
+    assert "muscle spasm [absent]" in cell and "functional improvement [not_documented]" in cell
+    assert "neck pain rated at 6/10 [present]" in cell
