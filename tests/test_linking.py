@@ -636,7 +636,8 @@ def test_findings_carry_offsets_and_spancat_scores(model_like):
     (det,) = doc._.determinations
     assert det["findings"] == [finding]
     end = start + len(finding)
-    assert det["finding_details"] == [{"text": finding, "start": start, "end": end, "score": 0.8125}]
+    assert det["finding_details"] == [{"text": finding, "start": start, "end": end, "score": 0.8125,
+                                       "assertion": None, "type": None, "value": None}]
 
 
 def test_findings_without_spancat_scores_have_null_score(model_like):

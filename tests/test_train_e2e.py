@@ -53,7 +53,8 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_trained_pipeline_loads_with_rule_components(tiny_model: Path) -> None:
     nlp = spacy.load(tiny_model)
     assert nlp.pipe_names == [
-        "tok2vec", "ner", "span_boundaries", "spancat", "imr_sections", "imr_determination_linker"
+        "tok2vec", "ner", "span_boundaries", "spancat", "imr_finding_context", "imr_sections",
+        "imr_determination_linker",
     ]
     assert set(nlp.get_pipe("ner").labels) == set(NER_LABELS)
     assert set(nlp.get_pipe("spancat").labels) == set(SPAN_LABELS)

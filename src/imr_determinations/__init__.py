@@ -1,6 +1,6 @@
 """imr-determinations: IMR Final Determination Letters -> determination records."""
 
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 __version__ = "0.1.0"
 
@@ -11,6 +11,14 @@ def _set_extensions() -> None:
     for name, default in (("determinations", None), ("case", None), ("warnings", None)):
         if not Doc.has_extension(name):
             Doc.set_extension(name, default=default)
+    # finding context (assertion.py); the linker reads them whether or not that component ran
+    for name in ("assertion", "finding_type", "value"):
+        if not Span.has_extension(name):
+            Span.set_extension(name, default=None)
 
 
 _set_extensions()
+
+# registers the imr_finding_context factory even where the entry points are not (re)installed yet:
+# the tokenizer entry point imports this package before spaCy builds the shipped config's components
+from . import assertion  # noqa: E402,F401

@@ -26,6 +26,7 @@ from typing import Any, TextIO
 
 from spacy.language import Language
 
+from .assertion import FACTORY as CONTEXT_FACTORY
 from .io import (
     DEFAULT_MAX_CHARS,
     FolderError,
@@ -40,6 +41,8 @@ from .records import CASE_KEYS
 PACKAGE_MODEL = "en_imr_determinations"
 TRAINED_MODEL_DIR = Path("training") / "model-best"
 RULES_MODEL = "rules"
+LINKER = "imr_determination_linker"
+NOT_DOCUMENTED = "not_documented"
 
 # One CSV row per determination; case fields repeat on every row of a letter. A letter with no
 # determinations, or an error, still gets one row (determination columns empty). Whitespace inside
@@ -75,6 +78,7 @@ CSV_COLUMNS: tuple[str, ...] = (
     "claims_administrator_guideline_ids",  # ids the claims administrator cited
     "guidelines",  # "text [cited_by; pages]" joined by " | "
     "findings",  # joined by " | " (scores: finding_details in JSONL)
+    "findings_not_documented",  # findings the reviewer says the records lack (assertion not_documented)
     "determination_warnings",  # joined by " | "
     "rationale",
 )
@@ -122,9 +126,19 @@ def load_model(spec: str) -> Language:
     if spec == RULES_MODEL:
         return build_rules_pipeline()
     try:
-        return spacy.load(spec)
+        nlp = spacy.load(spec)
     except (OSError, ValueError, ImportError) as exc:
         raise ModelNotFoundError(f"cannot load model {spec!r}: {exc}") from exc
+    return with_finding_context(nlp)
+
+
+def with_finding_context(nlp: Language) -> Language:
+    """Add ``imr_finding_context`` before the linker of a pipeline trained before it existed: it has no
+    weights, so the model's findings get assertions like a new model's."""
+    if CONTEXT_FACTORY not in nlp.pipe_names and "spancat" in nlp.pipe_names and LINKER in nlp.pipe_names:
+        first_rule = "imr_sections" if "imr_sections" in nlp.pipe_names else LINKER
+        nlp.add_pipe(CONTEXT_FACTORY, before=first_rule)
+    return nlp
 
 
 def model_identity(spec: str) -> dict[str, str | None]:
@@ -479,6 +493,9 @@ def csv_rows(record: dict) -> list[dict[str, str]]:
             claims_administrator_guideline_ids=_flat(_ids(guidelines, ("claims_administrator",))),
             guidelines=_flat([_guideline_text(g) for g in guidelines]),
             findings=_flat(det.get("findings") or []),
+            findings_not_documented=_flat(
+                [f["text"] for f in det.get("finding_details") or [] if f.get("assertion") == NOT_DOCUMENTED]
+            ),
             determination_warnings=_flat(det.get("warnings") or []),
             rationale=_flat(det.get("rationale")),
         )

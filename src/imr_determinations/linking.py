@@ -776,6 +776,10 @@ def _choose_service(
     return struct
 
 
+# finding_details of a pipeline without imr_finding_context
+_NO_CONTEXT: dict[str, Any] = {"assertion": None, "type": None, "value": None}
+
+
 def _build_item(
     text: str,
     idx: _Index,
@@ -783,9 +787,11 @@ def _build_item(
     rules_only: bool,
     truncated: str | None = None,
     scores: dict[tuple[int, int], float] | None = None,
+    context: dict[tuple[int, int], dict[str, Any]] | None = None,
 ) -> dict[str, Any] | None:
     """One determination from an item section; ``truncated`` = why this item looks cut off;
-    ``scores`` = spancat's score per (start, end) of a CLINICAL_FINDING (none for rule spans)."""
+    ``scores`` = spancat's score per (start, end) of a CLINICAL_FINDING (none for rule spans);
+    ``context`` = its assertion, type and value (imr_finding_context; none when it did not run)."""
     warnings: list[str] = []
     hs, he = it.heading or (it.start, it.start)
     head_text = text[hs:he]
@@ -854,7 +860,8 @@ def _build_item(
                 seen_findings.add(t)
                 findings.append(t)
                 score = (scores or {}).get((m.start, m.end))
-                details.append({"text": t, "start": m.start, "end": m.end, "score": score})
+                found = (context or {}).get((m.start, m.end)) or _NO_CONTEXT
+                details.append({"text": t, "start": m.start, "end": m.end, "score": score, **found})
     rationale = None
     if rationale_parts:
         s, e = rationale_parts[0]
@@ -1109,6 +1116,7 @@ def link(
     split_shared_blocks(text, views)
     mentions: list[Mention] = []
     finding_scores: dict[tuple[int, int], float] = {}
+    finding_context: dict[tuple[int, int], dict[str, Any]] = {}
     if rules_only:
         mentions.extend(rule_mentions(text, views))
     else:
@@ -1132,6 +1140,10 @@ def link(
                 mentions.append(Mention(s, t, label, text[s:t]))
                 if group_scores is not None and label == "CLINICAL_FINDING":
                     finding_scores[(s, t)] = group_scores[k]
+                if label == "CLINICAL_FINDING" and sp._.assertion is not None:
+                    finding_context[(s, t)] = {
+                        "assertion": sp._.assertion, "type": sp._.finding_type, "value": sp._.value
+                    }
     idx = _Index(mentions)
     cut_reason, cut_view = truncation(text, views)
     dets = []
@@ -1144,7 +1156,7 @@ def link(
                 if not has_rat
                 else "item text ends mid-sentence; letter appears truncated"
             )
-        d = _build_item(text, idx, v, rules_only, note, finding_scores)
+        d = _build_item(text, idx, v, rules_only, note, finding_scores, finding_context)
         if d is not None:
             dets.append(d)
     dets = _dedupe(_merge_statements(dets))

@@ -29,6 +29,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from . import linking, sections  # noqa: F401  (register the imr_sections and linker factories)
+from .assertion import FACTORY as CONTEXT_FACTORY
 from .labels import SPANS_KEY
 from .layout import DECISION_BASED_ON, RULE_HEADING_MARKER, RULE_PAGES, RULE_PARTIAL, VERDICT_PHRASE
 from .package_data import lexicon_dir as packaged_lexicon_dir
@@ -546,6 +547,7 @@ def build_rule_pipeline(lexicon_dir: Path | None = None, with_linker: bool = Tru
     )
     span_ruler.add_patterns([p for lab in SC_LEXICON_LABELS for p in lex.patterns.get(lab, [])])
     nlp.add_pipe(REGEX_NAME)
+    nlp.add_pipe(CONTEXT_FACTORY)  # assertion, type and value of the CLINICAL_FINDING spans
     if with_linker:
         nlp.add_pipe(SECTIONS_FACTORY)
         # rules_only: the linker finds the spans itself and expects no model scores

@@ -122,6 +122,12 @@ def _guideline(g: dict) -> str:
     return " ".join(bits)
 
 
+def _finding(f: dict) -> str:
+    """A finding with its assertion when the pipeline set one: "pitting edema [absent]"."""
+    text = f.get("text") or ""
+    return f"{text} [{f['assertion']}]" if f.get("assertion") else text
+
+
 def record_rows(record: dict) -> list[dict[str, str]]:
     """One display row per determination."""
     rows = []
@@ -131,7 +137,8 @@ def record_rows(record: dict) -> list[dict[str, str]]:
             "service": _cell(det.get("service")),
             "decision": _cell(det.get("decision")),
             "guidelines": "; ".join(_guideline(g) for g in det.get("guidelines") or []),
-            "findings": _cell(det.get("findings")),
+            "findings": _cell([_finding(f) for f in det["finding_details"]]) if det.get("finding_details")
+            else _cell(det.get("findings")),
             "warnings": _cell(det.get("warnings")),
         })
     return rows
@@ -238,7 +245,7 @@ def _records_html(record: dict, doc_len: int) -> str:
         parts = [(_guideline(g), g.get("span")) for g in det.get("guidelines") or []]
         cells["guidelines"] = _linked_list(parts, doc_len, ids, "; ")
         if det.get("finding_details"):
-            parts = [(f.get("text") or "", [f.get("start"), f.get("end")]) for f in det["finding_details"]]
+            parts = [(_finding(f), [f.get("start"), f.get("end")]) for f in det["finding_details"]]
             cells["findings"] = _linked_list(parts, doc_len, ids, " | ")
         out.append(f"<tr class='det' id='det-{esc(row['#'])}' data-spans='{' '.join(ids)}'>"
                    + "".join(f"<td>{v}</td>" for v in cells.values()) + "</tr>")
