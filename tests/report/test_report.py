@@ -124,3 +124,18 @@ def test_synthetic_records_are_valid_records_and_load(tmp_path: Path) -> None:
         validate_record({k: v for k, v in record.items() if k != "input_sha256"})
     result = load_jsonl(connect(None), write_synthetic_records(tmp_path / "s.jsonl", 300, seed=1))
     assert result.added == 300 and {r["status"] for r in records} >= {"ok"}
+
+
+def test_rate_chart_draws_one_bar_per_row_even_when_shortened_labels_coincide() -> None:
+    from imr_determinations.report.plots import rate_bars
+    from imr_determinations.report.queries import Table
+
+    def svg(names: list[str]) -> str:
+        rows = [[n, 10, 0.1, 10, 2, 0.2, 0.05, 0.5] for n in names]
+        return rate_bars(Table("t", "t", "", ["x"] * 8, rows, "rate"))
+
+    distinct = svg(["a", "b", "c"])
+    prefix = "Physical Medicine & Rehabilitation, P"
+    colliding = svg([prefix + "ain Management", prefix + "ediatric Rehabilitation", "c"])
+    assert colliding.count('id="patch_') == distinct.count('id="patch_')
+    assert colliding.count("Rehabilitation, P…") == 2  # one tick per bar, not one merged category

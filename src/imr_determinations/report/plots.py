@@ -34,6 +34,15 @@ def _label(value: object, width: int = 38) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _barh(ax: plt.Axes, labels: list[str], values: list[float], err: list[list[float]], color: str) -> None:
+    """Bars at numeric positions: two values whose shortened labels coincide keep a bar each
+    (matplotlib would merge equal category labels into one)."""
+    ys = range(len(labels))
+    ax.barh(ys, values, xerr=err, color=color, ecolor="#444", capsize=2)
+    ax.set_yticks(ys, labels)
+    ax.set_ylim(-0.6, len(labels) - 0.4)
+
+
 def rate_bars(table: Table) -> str:
     """Horizontal bars of the overturn rate with 95% Wilson intervals, item counts at the bar ends."""
     rows = [r for r in table.rows if r[5] is not None]
@@ -42,7 +51,7 @@ def rate_bars(table: Table) -> str:
     lows = [100 * (r[5] - r[6]) for r in rows][::-1]
     highs = [100 * (r[7] - r[5]) for r in rows][::-1]
     fig, ax = plt.subplots(figsize=(7, 0.28 * len(rows) + 0.9))
-    ax.barh(labels, rates, xerr=[lows, highs], color=BLUE, ecolor="#444", capsize=2)
+    _barh(ax, labels, rates, [lows, highs], BLUE)
     for y, r in enumerate(rows[::-1]):
         ax.text(100 * r[7] + 1, y, f"n={r[3]:,}", va="center", fontsize=7, color="#555")
     ax.set_xlabel("overturn rate, % (95% Wilson interval)")
@@ -87,7 +96,7 @@ def agreement_bars(table: Table) -> str:
     shares = [100 * r[3] for r in rows][::-1]
     err = [[100 * (r[3] - r[4]) for r in rows][::-1], [100 * (r[5] - r[3]) for r in rows][::-1]]
     fig, ax = plt.subplots(figsize=(7, 0.28 * len(rows) + 0.9))
-    ax.barh(labels, shares, xerr=err, color=ORANGE, ecolor="#444", capsize=2)
+    _barh(ax, labels, shares, err, ORANGE)
     ax.set_xlabel("reviewer cites the claims administrator's guideline id, % (95% Wilson interval)")
     ax.set_xlim(0, 100)
     return _svg(fig)
