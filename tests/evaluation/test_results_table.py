@@ -52,6 +52,16 @@ def test_render_quotes_the_metrics_with_their_date_and_machine(tmp_path: Path) -
     assert "model, seed letters" not in section  # a split that was not scored gets no column
 
 
+def test_labelled_accuracy_appears_when_measured(tmp_path: Path) -> None:
+    _write_metrics(tmp_path / "metrics")
+    assert "ICD-10-CM" not in render(tmp_path / "metrics")
+    (tmp_path / "metrics" / "icd.json").write_text(json.dumps({"diagnoses": 311, "top1_accuracy": 0.8521,
+                                                                "top3_accuracy": 0.8842}))
+    (tmp_path / "metrics" / "assertion.json").write_text(json.dumps({"n": 320, "accuracy": 0.9906}))
+    section = render(tmp_path / "metrics")
+    assert "| 311 diagnoses | 0.852 / 0.884 |" in section and "| 320 findings | 0.991 |" in section
+
+
 def test_missing_metrics_name_the_command_to_run(tmp_path: Path) -> None:
     (tmp_path / "m").mkdir()
     with pytest.raises(MetricsMissingError, match="spacy project run evaluate"):

@@ -135,6 +135,25 @@ def speed_line(bench: dict[str, Any]) -> str | None:
     return text + f" (batch {one['batch_size']}, full pipeline incl. linker)."
 
 
+def labelled_table(taxonomy: dict[str, Any] | None, icd: dict[str, Any] | None,
+                   assertion: dict[str, Any] | None) -> str | None:
+    """Taxonomy, ICD-10-CM and assertion accuracy on the hand-labelled real material, where measured."""
+    rows = []
+    if taxonomy and isinstance(taxonomy.get("accuracy"), dict):
+        acc = taxonomy["accuracy"]
+        rows.append(f"| service category / drug group (`evaluate-taxonomy`) | {taxonomy.get('n')} services | "
+                    f"{_f(acc.get('category'))} / {_f(acc.get('drug_group'))} |")
+    if icd and icd.get("top1_accuracy") is not None:
+        rows.append(f"| ICD-10-CM top-1 / top-3 (`evaluate-icd`) | {icd.get('diagnoses')} diagnoses | "
+                    f"{_f(icd['top1_accuracy'])} / {_f(icd.get('top3_accuracy'))} |")
+    if assertion and assertion.get("accuracy") is not None:
+        rows.append(f"| finding assertion (`evaluate-assertion`) | {assertion.get('n')} findings | "
+                    f"{_f(assertion['accuracy'])} |")
+    if not rows:
+        return None
+    return "\n".join(["| what | labelled by reading | accuracy |", "| --- | ---: | ---: |", *rows])
+
+
 def render(metrics_dir: Path) -> str:
     """The whole results section (markdown, between the README markers)."""
     spans = _load(metrics_dir / "spans.json", "evaluate")
@@ -160,6 +179,12 @@ def render(metrics_dir: Path) -> str:
         "",
         records_table(records),
     ]
+    labelled = labelled_table(*(_load(metrics_dir / f"{name}.json", None)
+                                for name in ("taxonomy", "icd", "assertion")))
+    if labelled is not None:
+        title = ("Coding and assertion on hand-labelled real letters (rules and tables written knowing them: "
+                 "in-sample figures):")
+        parts += ["", title, "", labelled]
     if spread is not None and (table := spread_table(spread)) is not None:
         title = "How far retraining with another seed moves the scores (`spacy project run seed-spread`):"
         parts += ["", title, "", table]
