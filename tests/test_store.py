@@ -160,3 +160,32 @@ def test_diagnoses_rows_carry_the_top_icd10cm_candidate(tmp_path: Path) -> None:
                           JOIN letters l USING (letter_id) ORDER BY l.id, d.position""").fetchall()
     assert rows == [("a", "lumbar radiculopathy", "M54.16", "Radiculopathy, lumbar region"),
                     ("a", "the patient", None, None), ("b", "neck pain", None, None)]
+
+
+def test_findings_keep_their_assertion_type_and_value(letter_folder: Path, tmp_path: Path) -> None:
+    from imr_determinations.report import build
+    out = tmp_path / "out.jsonl"
+    _run([letter_folder], out)
+    record = _records(out)[0]
+    det = record["determinations"][0]
+    det["decision"] = "UPHELD"
+    det["finding_details"] = [
+        {"text": "functional improvement", "start": 10, "end": 32, "score": 0.9,
+         "assertion": "not_documented", "type": "function", "value": None},
+        {"text": "pain 7/10", "start": 40, "end": 49, "score": 0.8, "assertion": "present",
+         "type": "pain score", "value": 7},
+    ]
+    edited = tmp_path / "edited.jsonl"
+    edited.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    db = tmp_path / "store.duckdb"
+    con = connect(db)
+    try:
+        load_jsonl(con, edited)
+        rows = con.execute("SELECT text, assertion, finding_type, value FROM findings "
+                           "ORDER BY position").fetchall()
+    finally:
+        con.close()
+    assert rows == [("functional improvement", "not_documented", "function", None),
+                    ("pain 7/10", "present", "pain score", "7")]
+    findings = next(t for t in build(db) if t.key == "findings").rows
+    assert {r[2] for r in findings} == {"functional improvement [not documented]", "pain 7/10"}

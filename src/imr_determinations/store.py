@@ -35,7 +35,8 @@ _GUIDELINE = (
     "text VARCHAR, id VARCHAR, family VARCHAR, topic VARCHAR, cited_by VARCHAR, adopted_from VARCHAR, "
     "pages VARCHAR, page_start INTEGER, page_end INTEGER, section VARCHAR, edition VARCHAR"
 )
-_FINDING = '"text" VARCHAR, "start" INTEGER, "end" INTEGER, score DOUBLE'
+_FINDING = ('"text" VARCHAR, "start" INTEGER, "end" INTEGER, score DOUBLE, assertion VARCHAR, '
+            '"type" VARCHAR, "value" VARCHAR')
 _DETERMINATION = (
     "item INTEGER, service VARCHAR, service_normalised STRUCT(normalised VARCHAR, quantity INTEGER, "
     "visits INTEGER, days INTEGER, frequency VARCHAR, strength VARCHAR[], refills INTEGER, "
@@ -212,7 +213,7 @@ def _insert_children(con: duckdb.DuckDBPyConnection, base: int) -> None:
     """)
     con.execute("""
         INSERT INTO findings BY NAME SELECT letter_id, item, position, f.text, f.start AS start_char,
-            f.end AS end_char, f.score
+            f.end AS end_char, f.score, f.assertion, f.type AS finding_type, f.value
         FROM (SELECT letter_id, d.item AS item, unnest(d.finding_details) AS f,
                      generate_subscripts(d.finding_details, 1) AS position
               FROM dets WHERE len(d.finding_details) > 0)

@@ -82,6 +82,9 @@ CREATE TABLE IF NOT EXISTS findings (
     start_char INTEGER,
     end_char INTEGER,
     score DOUBLE,
+    assertion VARCHAR,           -- present | absent | not_documented (imr_finding_context), else NULL
+    finding_type VARCHAR,        -- pain score, range of motion, imaging, ...
+    value VARCHAR,               -- the parsed value as text (7, 130, 4/5, 130/80)
     PRIMARY KEY (letter_id, item, position)
 );
 

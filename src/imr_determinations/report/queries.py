@@ -179,7 +179,9 @@ def agreement(con: duckdb.DuckDBPyConnection) -> Table:
 
 def top_findings(con: duckdb.DuckDBPyConnection, limit: int = 12) -> Table:
     rows = _rows(con, f"""
-        WITH f AS (SELECT lower(trim(f.text)) AS finding, d.decision
+        WITH f AS (SELECT lower(trim(f.text)) || CASE WHEN f.assertion IN ('absent', 'not_documented')
+                          THEN ' [' || replace(f.assertion, '_', ' ') || ']' ELSE '' END AS finding,
+                          d.decision
                    FROM findings f JOIN determinations d USING (letter_id, item)
                    WHERE d.decision IS NOT NULL),
              n AS (SELECT decision, count(*) AS total FROM determinations WHERE decision IS NOT NULL
@@ -190,7 +192,8 @@ def top_findings(con: duckdb.DuckDBPyConnection, limit: int = 12) -> Table:
         SELECT c.decision, c.r, c.finding, c.k, c.k / n.total FROM c JOIN n USING (decision)
         WHERE c.r <= {limit} ORDER BY c.decision DESC, c.r""")
     return Table("findings", "Findings cited most in upheld vs overturned items",
-                 "Finding text lower-cased; per item share = citations / items with that decision.",
+                 "Finding text lower-cased, [absent] or [not documented] where the finding context says so; "
+                 "per item share = citations / items with that decision.",
                  ["decision", "rank", "finding", "citations", "per item"], [list(r) for r in rows])
 
 
