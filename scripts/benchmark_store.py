@@ -6,29 +6,29 @@ Usage: python scripts/benchmark_store.py --n 100000 --output training/metrics/st
 
 from __future__ import annotations
 
-import argparse
 import json
-import platform
 import tempfile
 import time
 from pathlib import Path
 
+import typer
+
+from imr_determinations.evaluation.provenance import write_metrics
 from imr_determinations.report import build
 from imr_determinations.report.render import to_html
 from imr_determinations.report.synthetic_records import write_synthetic_records
 from imr_determinations.store import connect, load_jsonl
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=100_000, help="synthetic letters")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--output", type=Path, default=Path("training/metrics/store_benchmark.json"))
-    args = parser.parse_args()
+def main(
+    n: int = typer.Option(100_000, "--n", help="synthetic letters"),
+    seed: int = typer.Option(0, help="seed of the synthetic records"),
+    output: Path = typer.Option(Path("training/metrics/store_benchmark.json"), help="JSON output"),
+) -> None:
     with tempfile.TemporaryDirectory(prefix="imr-store-bench-") as tmp:
         jsonl, db, html = Path(tmp) / "records.jsonl", Path(tmp) / "records.duckdb", Path(tmp) / "report.html"
         t = time.perf_counter()
-        write_synthetic_records(jsonl, args.n, args.seed)
+        write_synthetic_records(jsonl, n, seed)
         generate_s = time.perf_counter() - t
         con = connect(db)
         loaded = load_jsonl(con, jsonl)
@@ -42,19 +42,16 @@ def main() -> None:
         report_s = time.perf_counter() - t
         size = db.stat().st_size
         result = {
-            "letters": args.n, "rows": rows, "jsonl_mb": round(jsonl.stat().st_size / 1e6, 1),
+            "letters": n, "rows": rows, "jsonl_mb": round(jsonl.stat().st_size / 1e6, 1),
             "generate_seconds": round(generate_s, 2), "load_seconds": round(loaded.seconds, 2),
             "reload_seconds": round(again.seconds, 2), "reload_added": again.added,
             "report_seconds": round(report_s, 2), "report_kb": round(html.stat().st_size / 1e3, 1),
-            "duckdb_mb": round(size / 1e6, 1), "duckdb_mb_per_100k": round(size / 1e6 * 100_000 / args.n, 1),
-            "duckdb_gb_at_2m_extrapolated": round(size / 1e9 * 2_000_000 / args.n, 2),
-            "machine": {"python": platform.python_version(), "processor": platform.machine(),
-                        "cpus": __import__("os").cpu_count()},
+            "duckdb_mb": round(size / 1e6, 1), "duckdb_mb_per_100k": round(size / 1e6 * 100_000 / n, 1),
+            "duckdb_gb_at_2m_extrapolated": round(size / 1e9 * 2_000_000 / n, 2),
         }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps(result, indent=2))
+    write_metrics(output, result)
+    typer.echo(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":
-    main()
+    typer.run(main)

@@ -6,14 +6,13 @@ missing split is reported as skipped (e.g. real letters absent on a user's machi
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import spacy
 import typer
 from spacy.language import Language
 
-from imr_determinations.evaluation.provenance import provenance
+from imr_determinations.evaluation.provenance import write_metrics
 from imr_determinations.evaluation.spans import load_docs, render_table, score
 
 ABLATIONS = (
@@ -53,9 +52,8 @@ def main(
                 continue
             results[sys_name][name] = score(nlp, docs)
             typer.echo(f"[{sys_name}] split {name}: {len(docs)} docs scored", err=True)
-    output.parent.mkdir(parents=True, exist_ok=True)
     table = render_table(results)
-    output.write_text(json.dumps({"measured_on": provenance(), "results": results, "table": table}, indent=2))
+    write_metrics(output, {"results": results, "table": table})
     typer.echo("Cells are P/R/F per label (NER row: micro F over NER labels).")
     typer.echo(table)
 

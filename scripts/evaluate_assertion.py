@@ -9,14 +9,13 @@ Without the letters folder nothing is scored, and the JSON says why.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import typer
 
 from imr_determinations.evaluation.assertion_eval import evaluate, summary_lines
-from imr_determinations.evaluation.provenance import provenance
+from imr_determinations.evaluation.provenance import write_metrics
 
 ROOT = Path(__file__).resolve().parents[1]
 app = typer.Typer(add_completion=False)
@@ -28,13 +27,12 @@ def main(
     letters_dir: Path = typer.Option(None, help="the real letters (PDFs); absent = skipped"),
     output: Path = typer.Option(ROOT / "training" / "metrics" / "assertion.json", help="JSON output"),
 ) -> None:
-    result = {"measured_on": provenance(), "labels": str(labels), **evaluate(labels, letters_dir)}
+    result = {"labels": str(labels), **evaluate(labels, letters_dir)}
     for reason in result["skipped"]:
         typer.echo(f"skipped: {reason}", err=True)
     for line in summary_lines(result):
         typer.echo(line)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    write_metrics(output, result)
     typer.echo(f"wrote {output}")
 
 

@@ -2,30 +2,27 @@
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
-import sys
 from pathlib import Path
 
+import typer
+
 from imr_determinations.evaluation.icd_eval import evaluate
+from imr_determinations.evaluation.provenance import write_metrics
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--gold", type=Path, default=Path("corpus/gold/diagnosis_codes.json"))
-    ap.add_argument("--letters", type=Path, default=Path(os.environ.get("LETTERS_DIR", "../shared/letters")))
-    ap.add_argument("--output", type=Path, default=Path("training/metrics/icd.json"))
-    args = ap.parse_args()
-    if not args.letters.is_dir():
-        print(f"evaluate-icd skipped: no letters at {args.letters} (set LETTERS_DIR)")
-        return 0
-    metrics = evaluate(args.gold, args.letters)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(metrics, indent=2) + "\n")
-    print(json.dumps(metrics, indent=2))
-    return 0
+def main(
+    gold: Path = typer.Option(Path("corpus/gold/diagnosis_codes.json"), help="codes assigned by reading"),
+    letters: Path = typer.Option(Path("../shared/letters"), envvar="LETTERS_DIR", help="the real letters"),
+    output: Path = typer.Option(Path("training/metrics/icd.json"), help="JSON output"),
+) -> None:
+    if not letters.is_dir():
+        typer.echo(f"evaluate-icd skipped: no letters at {letters} (set LETTERS_DIR)")
+        return
+    metrics = evaluate(gold, letters)
+    write_metrics(output, metrics)
+    typer.echo(json.dumps(metrics, indent=2))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    typer.run(main)

@@ -23,14 +23,13 @@ items carrying warnings.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from imr_determinations.evaluation.provenance import provenance
+from imr_determinations.evaluation.provenance import write_metrics
 from imr_determinations.evaluation.record_gold import (
     build_datasets,
     load_gold_letters,
@@ -107,7 +106,6 @@ def main(
         typer.echo(f"no letters to score (gold under {gold_dir}, --heldout-n {heldout_n})", err=True)
         raise typer.Exit(1)
     out: dict[str, Any] = {
-        "measured_on": provenance(),
         "systems": described,
         "datasets": {d: [lt.letter_id for lt in letters] for d, letters in datasets.items()},
         "splits": wanted,
@@ -124,8 +122,7 @@ def main(
             typer.echo(f"self-check skipped: {self_check_dir} is not a folder", err=True)
     for line in summary_lines(out, show_problems):
         typer.echo(line)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+    write_metrics(output, out)
     typer.echo(f"wrote {output}")
 
 

@@ -8,13 +8,12 @@ Without the letters folder only the seed letters are scored, and the JSON says w
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import typer
 
-from imr_determinations.evaluation.provenance import provenance
+from imr_determinations.evaluation.provenance import write_metrics
 from imr_determinations.evaluation.taxonomy_eval import load_labelled, score, summary_lines
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,11 +30,10 @@ def main(
     services, skipped = load_labelled(labels, gold_dir, letters_dir)
     for reason in skipped:
         typer.echo(f"skipped: {reason}", err=True)
-    result = {"measured_on": provenance(), "labels": str(labels), "skipped": skipped, **score(services)}
+    result = {"labels": str(labels), "skipped": skipped, **score(services)}
     for line in summary_lines(result):
         typer.echo(line)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    write_metrics(output, result)
     typer.echo(f"wrote {output}")
 
 

@@ -7,12 +7,11 @@ A difference between two configurations smaller than the spread reported here is
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
 
-from imr_determinations.evaluation.provenance import provenance
+from imr_determinations.evaluation.provenance import write_metrics
 from imr_determinations.evaluation.seed_spread import render, score_models, spread, train_seed
 
 
@@ -51,19 +50,7 @@ def main(
     scores = score_models(models, split)
     spreads = {split_name: spread(per_model) for split_name, per_model in scores.items()}
     tables = [render(split_name, scores[split_name], stats) for split_name, stats in spreads.items()]
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(
-        json.dumps(
-            {
-                "measured_on": provenance(),
-                "models": models,
-                "scores": scores,
-                "spread": spreads,
-                "tables": tables,
-            },
-            indent=2,
-        )
-    )
+    write_metrics(output, {"models": models, "scores": scores, "spread": spreads, "tables": tables})
     typer.echo("F per model and its spread over the training seeds (same corpus, configs and steps).")
     typer.echo("\n\n".join(tables))
 

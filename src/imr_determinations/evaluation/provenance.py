@@ -51,3 +51,11 @@ def provenance() -> dict[str, Any]:
         "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "machine": machine_description(),
     }
+
+
+def write_metrics(path: Path, result: dict[str, Any]) -> None:
+    """Write a measurement's JSON with its ``measured_on`` stamp (added unless the result has one)."""
+    import json
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"measured_on": provenance(), **result}, indent=2) + "\n", encoding="utf-8")
