@@ -18,7 +18,3 @@ def _set_extensions() -> None:
 
 
 _set_extensions()
-
-# registers the imr_finding_context factory even where the entry points are not (re)installed yet:
-# the tokenizer entry point imports this package before spaCy builds the shipped config's components
-from . import assertion  # noqa: E402,F401
