@@ -15,10 +15,13 @@ from spacy.language import Language
 from imr_determinations.evaluation.provenance import write_metrics
 from imr_determinations.evaluation.spans import load_docs, render_table, score
 
+# name, config overrides, components left out
 ABLATIONS = (
-    ("no-mention-checks", {"imr_determination_linker": {"check_mentions": False}}),
-    ("no-entity-repairs", {"imr_determination_linker": {"sync_ents": False}}),
-    ("argmax-boundaries", {"span_boundaries": {"boundary_threshold": 1.0}}),
+    ("no-mention-checks", {"imr_determination_linker": {"check_mentions": False}}, ()),
+    ("no-entity-repairs", {"imr_determination_linker": {"sync_ents": False}}, ()),
+    ("argmax-boundaries", {"span_boundaries": {"boundary_threshold": 1.0}}, ()),
+    ("spancat-diagnoses", {}, ("imr_diagnosis_lists",)),
+    ("lists-and-spancat-diagnoses", {"imr_diagnosis_lists": {"keep_existing": True}}, ()),
 )
 
 
@@ -30,13 +33,14 @@ def main(
     ablations: bool = typer.Option(
         False,
         help="Also score the model with parts switched off: the linker's mention checks, all its entity "
-        "repairs, and the summed-probability boundary decoding (argmax instead)",
+        "repairs, the summed-probability boundary decoding (argmax instead), the diagnosis lists (spancat's "
+        "DIAGNOSIS spans instead) and spancat's DIAGNOSIS spans outside the lists kept beside them",
     ),
 ) -> None:
     systems: dict[str, Language] = {"model": spacy.load(model)}
     if ablations:
-        for name, overrides in ABLATIONS:
-            systems[name] = spacy.load(model, config={"components": overrides})
+        for name, overrides, leave_out in ABLATIONS:
+            systems[name] = spacy.load(model, config={"components": overrides}, exclude=list(leave_out))
     if baseline:
         from imr_determinations.rules import build_rule_pipeline
 

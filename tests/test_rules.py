@@ -117,7 +117,7 @@ def test_lexicon_phrases_and_sc_spans(lexicon_dir: Path) -> None:
 
 def test_page_range_forms() -> None:
     doc = blank_nlp()("Page(s): 22, 24-25; 78-80; 91. See pg. 607 and p. 8-9 of it.")
-    ranges = [s.text for s in regex_spans(doc)[0] if s.label_ == "PAGE_RANGE"]
+    ranges = [s.text for s in regex_spans(doc) if s.label_ == "PAGE_RANGE"]
     assert ranges == ["22, 24-25; 78-80; 91", "607", "8-9"]
 
 
@@ -127,7 +127,7 @@ def test_partial_certification_heading() -> None:
         "authorized by the Claims Administrator. The remaining IMR eligible portion of the original "
         "request, Physical therapy 6 sessions is: Overturned\n"
     )
-    ents = [(s.label_, s.text) for s in regex_spans(blank_nlp()(text))[0]]
+    ents = [(s.label_, s.text) for s in regex_spans(blank_nlp()(text))]
     assert ("DISPUTED_SERVICE", "Physical therapy 6 sessions") in ents
     assert ("DECISION", "Overturned") in ents
 
@@ -161,6 +161,6 @@ def test_default_lexicons_load() -> None:
 
 def test_generic_request_keeps_verdict_but_not_service() -> None:
     doc = blank_nlp()("Therefore, the request is not medically necessary or appropriate at this time.")
-    assert [(s.label_, s.text) for s in regex_spans(doc)[0]] == [
+    assert [(s.label_, s.text) for s in regex_spans(doc)] == [
         ("DECISION", "not medically necessary or appropriate")
     ]

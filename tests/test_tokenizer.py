@@ -80,3 +80,13 @@ def test_trained_pipeline_configs_use_the_surrogate_safe_tokenizer(tmp_path):
     saved.to_disk(tmp_path)
     loaded = spacy.load(tmp_path)
     assert [t.text for t in loaded("UpheldClaims \udcff")] == ["Upheld", "Claims", "\ufffd"]
+
+
+def test_a_sentence_final_stop_after_a_unit_is_its_own_token() -> None:
+    """'112 mg/dL.' kept the stop on the unit, so a laboratory finding could not end on a token boundary."""
+    text = "Glucose was 112 mg/dL. ALT was 42 U/L. Seen by Dr. Smith at 3 p.m. in the U.S. office."
+    doc = blank_nlp()(text)
+    for value in ("112 mg/dL", "42 U/L"):
+        start = text.index(value)
+        assert doc.char_span(start, start + len(value)) is not None, value
+    assert {"Dr.", "p.m.", "U.S."} <= {t.text for t in doc}

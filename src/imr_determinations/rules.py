@@ -30,6 +30,7 @@ from spacy.util import filter_spans
 
 from . import linking, sections  # noqa: F401  (register the imr_sections and linker factories)
 from .assertion import FACTORY as CONTEXT_FACTORY
+from .diagnosis_lists import FACTORY as DIAGNOSIS_LISTS_FACTORY
 from .labels import SPANS_KEY
 from .layout import DECISION_BASED_ON, RULE_HEADING_MARKER, RULE_PAGES, RULE_PARTIAL, VERDICT_PHRASE
 from .package_data import lexicon_dir as packaged_lexicon_dir
@@ -340,7 +341,7 @@ def generic_ent_patterns() -> list[dict[str, Any]]:
     ]
 
 
-# Each regex names the groups to label: svc, dec, gl, pr (ents); dxlist (sc DIAGNOSIS, one per listed item).
+# Each regex names the groups to label: svc, dec, gl, pr (ents). Diagnosis lists: diagnosis_lists.py.
 _GROUP_LABELS = {"svc": "DISPUTED_SERVICE", "dec": "DECISION", "gl": "GUIDELINE", "pr": "PAGE_RANGE"}
 
 # text of a clause: anything but a sentence end ('.' followed by space/end) or ';'
@@ -420,13 +421,6 @@ REGEX_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             re.I,
         ),
     ),
-    # "Diagnoses include(d) A; B; and C."
-    (
-        "diagnoses",
-        re.compile(
-            r"Diagnos(?:es|is)\s+(?:include[sd]?|was|were|of|are|is)\s*:?\s+(?P<dxlist>(?:[^.\n]|\.(?=\S)|\n(?=\s*\S))+)",
-        ),
-    ),
 )
 
 
@@ -445,27 +439,12 @@ def _char_span(doc: Doc, start: int, end: int, label: str) -> Span | None:
     return span
 
 
-def _split_diagnoses(doc: Doc, start: int, text: str) -> Iterator[Span]:
-    for m in re.finditer(r"[^;]+", text):
-        part = m.group(0)
-        lead = re.match(r"\s*(?:and\s+|,\s*)?", part)
-        s = start + m.start() + (lead.end() if lead else 0)
-        e = start + m.end()
-        span = _char_span(doc, s, e, "DIAGNOSIS")
-        if span is not None and any(c.isalpha() for c in span.text):
-            yield span
-
-
-def regex_spans(doc: Doc) -> tuple[list[Span], list[Span]]:
-    """All regex matches as (entity spans, sc spans); overlaps not yet resolved."""
+def regex_spans(doc: Doc) -> list[Span]:
+    """All regex matches as entity spans; overlaps not yet resolved."""
     ents: list[Span] = []
-    sc: list[Span] = []
     text = doc.text
-    for name, rx in REGEX_RULES:
+    for _name, rx in REGEX_RULES:
         for m in rx.finditer(text):
-            if name == "diagnoses":
-                sc.extend(_split_diagnoses(doc, m.start("dxlist"), m.group("dxlist")))
-                continue
             for group, label in _GROUP_LABELS.items():
                 if group not in rx.groupindex or m.start(group) < 0:
                     continue
@@ -474,13 +453,13 @@ def regex_spans(doc: Doc) -> tuple[list[Span], list[Span]]:
                 span = _char_span(doc, m.start(group), m.end(group), label)
                 if span is not None:
                     ents.append(span)
-    return ents, sc
+    return ents
 
 
 @Language.factory(
     REGEX_NAME,
     default_config={"overwrite_ents": False},
-    assigns=["doc.ents", "doc.spans"],
+    assigns=["doc.ents"],
 )
 def make_regex_spans(nlp: Language, name: str, overwrite_ents: bool) -> RegexSpans:
     """Factory for the generic-layout regex component (entry point ``imr_regex_spans``)."""
@@ -495,19 +474,10 @@ class RegexSpans:
         self.overwrite_ents = overwrite_ents
 
     def __call__(self, doc: Doc) -> Doc:
-        ents, sc = regex_spans(doc)
         current = [] if self.overwrite_ents else list(doc.ents)
         # regex spans first: on equal length the layout rule beats a lexicon phrase
-        merged = filter_spans(ents + current)
+        merged = filter_spans(regex_spans(doc) + current)
         doc.ents = sorted(merged, key=lambda s: s.start)
-        if sc:
-            existing = list(doc.spans[SPANS_KEY]) if SPANS_KEY in doc.spans else []
-            keys = {(s.start, s.end, s.label_) for s in existing}
-            for span in sc:
-                if (span.start, span.end, span.label_) not in keys:
-                    keys.add((span.start, span.end, span.label_))
-                    existing.append(span)
-            doc.spans[SPANS_KEY] = existing
         return doc
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterator[Doc]:
@@ -547,6 +517,7 @@ def build_rule_pipeline(lexicon_dir: Path | None = None, with_linker: bool = Tru
     )
     span_ruler.add_patterns([p for lab in SC_LEXICON_LABELS for p in lex.patterns.get(lab, [])])
     nlp.add_pipe(REGEX_NAME)
+    nlp.add_pipe(DIAGNOSIS_LISTS_FACTORY)  # one DIAGNOSIS per item of a cue-led list
     nlp.add_pipe(CONTEXT_FACTORY)  # assertion, type and value of the CLINICAL_FINDING spans
     if with_linker:
         nlp.add_pipe(SECTIONS_FACTORY)

@@ -11,8 +11,10 @@ outside (O), and the suggester pairs predicted starts with predicted ends within
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator
-from functools import partial
+from functools import cache, partial
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -156,19 +158,79 @@ def _candidates(tags: list[str], max_length: int) -> list[tuple[int, int]]:
     return sorted(found)
 
 
-def boundary_suggester(docs: Iterable[Doc], max_length: int = 30, *, ops: Ops | None = None) -> Ragged:
-    if ops is None:
-        ops = get_current_ops()
-    pairs: list[tuple[int, int]] = []
-    lengths: list[int] = []
-    for doc in docs:
-        found = _candidates([t.tag_ for t in doc], max_length)
-        pairs.extend(found)
-        lengths.append(len(found))
-    lengths_arr = ops.asarray(lengths, dtype="i")
+@cache
+def _clause_breaks() -> tuple[frozenset[str], frozenset[str], int]:
+    raw = json.loads(resources.files("imr_determinations").joinpath("data/clause_suggester.json").read_text())
+    return frozenset(raw["break_punct"]), frozenset(raw["break_words"]), int(raw["max_clause_tokens"])
+
+
+def clauses(doc: Doc) -> list[tuple[int, int]]:
+    """(start, end) token offsets of the runs between clause breaks (data/clause_suggester.json)."""
+    punct, words, _ = _clause_breaks()
+    out: list[tuple[int, int]] = []
+    start: int | None = None
+    for t in doc:
+        if t.text in punct or t.lower_ in words or (t.is_space and t.text.count("\n") >= 2):
+            if start is not None:
+                out.append((start, t.i))
+            start = None
+        elif start is None and not t.is_space:
+            start = t.i
+    if start is not None:
+        out.append((start, len(doc)))
+    return out
+
+
+def clause_candidates(doc: Doc, tags: list[str]) -> set[tuple[int, int]]:
+    """Clause tails that start on a content word after a function word, punctuation or space, and
+    clause-bounded completions of a predicted start (to the clause end) or end (from the clause start):
+    the tagger often finds one edge of a finding and misses the other."""
+    _, _, max_tokens = _clause_breaks()
+    found: set[tuple[int, int]] = set()
+    for cs, ce in clauses(doc):
+        if ce - cs > max_tokens:
+            continue
+        for i in range(cs, ce):
+            tok = doc[i]
+            prev = doc[i - 1] if i > cs else None
+            if not (tok.is_space or tok.is_punct or tok.is_stop) and (
+                prev is None or prev.is_stop or prev.is_punct or prev.is_space
+            ):
+                found.add((i, ce))
+            if tags[i] in ("S", "SE"):
+                found.add((i, ce))
+            if tags[i] in ("E", "SE"):
+                found.add((cs, i + 1))
+    return found
+
+
+def _ragged(per_doc: list[list[tuple[int, int]]], ops: Ops | None) -> Ragged:
+    ops = ops or get_current_ops()
+    pairs = [pair for found in per_doc for pair in found]
+    lengths_arr = ops.asarray([len(found) for found in per_doc], dtype="i")
     if pairs:
         return Ragged(ops.asarray(pairs, dtype="i"), lengths_arr)
     return Ragged(ops.xp.zeros((0, 0), dtype="i"), lengths_arr)
+
+
+def clause_suggester(docs: Iterable[Doc], max_length: int = 30, *, ops: Ops | None = None) -> Ragged:
+    """The boundary tagger's candidates plus the clause candidates (``clause_candidates``)."""
+    per_doc = []
+    for doc in docs:
+        tags = [t.tag_ for t in doc]
+        found = set(_candidates(tags, max_length)) | clause_candidates(doc, tags)
+        per_doc.append(sorted(found))
+    return _ragged(per_doc, ops)
+
+
+def boundary_suggester(docs: Iterable[Doc], max_length: int = 30, *, ops: Ops | None = None) -> Ragged:
+    return _ragged([_candidates([t.tag_ for t in doc], max_length) for doc in docs], ops)
+
+
+@registry.misc("imr_determinations.clause_suggester.v1")
+def build_clause_suggester(max_length: int = 30) -> Callable[..., Ragged]:
+    return partial(clause_suggester, max_length=max_length)
+
 
 
 @registry.misc("imr_determinations.boundary_suggester.v1")

@@ -19,7 +19,7 @@ from spacy.lang.tokenizer_exceptions import emoticons
 from spacy.language import Language
 from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
-from spacy.util import compile_infix_regex, registry
+from spacy.util import compile_infix_regex, compile_suffix_regex, registry
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -39,10 +39,15 @@ EXTRA_INFIXES = [
     r"(?i:(?<=and)(?=appropriate))",
 ]
 
+# a sentence-final full stop after a unit with a capital ("112 mg/dL.", "42 U/L."): spaCy keeps it on the
+# word as if it closed an abbreviation, so a finding ending in a unit could not end on a token boundary
+EXTRA_SUFFIXES = [r"(?<=/[A-Za-z])\.$", r"(?<=/[A-Za-z]{2})\.$", r"(?<=/[A-Za-z]{3})\.$"]
+
 
 def customize_tokenizer(nlp: Language) -> Language:
     infixes = list(nlp.Defaults.infixes) + EXTRA_INFIXES
     nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    nlp.tokenizer.suffix_search = compile_suffix_regex(EXTRA_SUFFIXES + list(nlp.Defaults.suffixes)).search
     # emoticon exceptions glue "(DOS 12/29/16):" into "16):"; letters have no emoticons
     nlp.tokenizer.rules = {k: v for k, v in nlp.tokenizer.rules.items() if k not in emoticons}
     return nlp

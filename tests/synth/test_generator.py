@@ -68,12 +68,28 @@ def _pattern_regex(pattern: str) -> re.Pattern[str]:
     return re.compile(r"\S+?".join(re.escape(p) for p in parts), re.S)
 
 
+def _form_regex(form: str) -> re.Pattern[str]:
+    """A grammar form as a regex: slots match anything, (a|b) either word, a leading article may go."""
+    out = []
+    for piece in re.split(r"(\{\w+\}|\([^()]*\|[^()]*\))", form):
+        if piece.startswith("{"):
+            out.append(r".+?")
+        elif piece.startswith("(") and "|" in piece:
+            out.append("(?:" + "|".join(re.escape(a) for a in piece[1:-1].split("|")) + ")")
+        else:
+            out.append(re.escape(piece))
+    return re.compile("".join(out), re.S)
+
+
 def test_heldout_uses_only_heldout_entries(letters):
     lex = Lexicon()
     held = lex.for_split("heldout")
     train = lex.for_split("train")
     guideline_names = {g.name for g in lex.guidelines}
-    held_findings = [_pattern_regex(p) for p in held.findings]
+    held_forms = {f for _, forms, _ in held.finding_grammar.forms for f in forms}
+    train_forms = {f for _, forms, _ in train.finding_grammar.forms for f in forms}
+    assert held_forms and not held_forms & train_forms
+    held_findings = [_pattern_regex(p) for p in held.findings] + [_form_regex(f) for f in held_forms]
     train_findings = [_pattern_regex(p) for p in train.findings]
     checked = 0
     for text, spans, meta in letters["heldout"]:

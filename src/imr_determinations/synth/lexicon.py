@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from imr_determinations.package_data import lexicon_dir as packaged_lexicon_dir
+from imr_determinations.synth.findings_grammar import FindingGrammar, load_grammar
 
 HELDOUT_FRACTION = 0.2
 SPLIT_TRAIN = "train"
@@ -201,6 +202,7 @@ class Lexicon:
             for t in gdata["chronic_pain_topics"]
         ]
         self.findings = _read_lines(d / "findings.txt")
+        self.findings_grammar = load_grammar(d)
         self.diagnoses = _read_lines(d / "diagnoses.txt")
         self.specialties = _read_lines(d / "specialties.txt")
         self.states = _read_lines(d / "states.txt")
@@ -245,6 +247,7 @@ class SplitLexicon:
         self.guidelines = [g for g in lex.guidelines if visible("guidelines", g.name, split)]
         self.pain_topics = [t for t in lex.pain_topics if visible("pain_topics", t.topic, split)]
         self.findings = [f for f in lex.findings if visible("findings", f, split)]
+        self.finding_grammar = FindingGrammar.for_split(lex.findings_grammar, split, visible)
         self.diagnoses = [f for f in lex.diagnoses if visible("diagnoses", f, split)]
         self.specialties = [f for f in lex.specialties if visible("specialties", f, split)]
         self.states = [f for f in lex.states if visible("states", f, split)]

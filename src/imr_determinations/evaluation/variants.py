@@ -1,0 +1,76 @@
+"""Design variants of the clinical components, scored side by side on the same splits.
+
+A variant is a trained model plus what is switched off or overridden at load time (configs/variants.json);
+each design is listed once per training seed, and the table shows the mean over its seeds, because
+single-run differences under about 0.07 on findings and diagnoses are seed noise (seed_spread.py).
+"""
+
+from __future__ import annotations
+
+import statistics
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from ..labels import SPAN_LABELS
+
+COLUMNS = ("p", "r", "f")
+
+
+def variant_scores(result: dict) -> dict[str, float]:
+    """Exact and overlap P/R/F per clinical label, and the suggester's candidate recall, of one score()."""
+    row: dict[str, float] = {}
+    for label in SPAN_LABELS:
+        for kind, source in (("exact", result["per_label"][label]), ("overlap", result["overlap"][label])):
+            for c in COLUMNS:
+                row[f"{label} {kind} {c}"] = float(source[c])
+    if result.get("candidates"):
+        row["candidate recall"] = float(result["candidates"]["recall"])
+    return row
+
+
+def score_variants(variants: list[dict[str, Any]], splits: list[str], base: Path) -> dict[str, Any]:
+    """{split: {variant: {seed: scores}}}; a model path is relative to ``base``; a missing model or an
+    empty split is skipped and said on stderr (the table shows what was measured, nothing else)."""
+    import spacy
+
+    from .spans import load_docs, score
+
+    out: dict[str, Any] = {}
+    for v in variants:
+        model = base / v["model"]
+        if not model.exists():
+            typer.echo(f"{v['name']} seed {v['seed']}: no model at {model}, skipped", err=True)
+            continue
+        nlp = spacy.load(model, exclude=v.get("exclude", []), config={"components": v.get("components", {})})
+        for spec in splits:
+            split_name, _, split_path = spec.partition("=")
+            docs = load_docs(nlp, Path(split_path))
+            if not docs:
+                typer.echo(f"split {split_name}: no documents at {split_path}, skipped", err=True)
+                continue
+            seeds = out.setdefault(split_name, {}).setdefault(v["name"], {})
+            seeds[str(v["seed"])] = variant_scores(score(nlp, docs))
+            typer.echo(f"{v['name']} seed {v['seed']}: split {split_name} scored", err=True)
+    return out
+
+
+def mean_scores(per_seed: dict[str, dict[str, float]]) -> dict[str, float]:
+    return {k: statistics.fmean(s[k] for s in per_seed.values()) for k in next(iter(per_seed.values()))}
+
+
+def render(split: str, per_variant: dict[str, dict[str, dict[str, float]]]) -> str:
+    """Markdown: one row per variant (mean over its seeds), exact and overlap P/R/F per label."""
+    heads = [f"{label.split('_')[-1].lower()} {kind} {c.upper()}" for label in SPAN_LABELS
+             for kind in ("exact", "overlap") for c in COLUMNS]
+    lines = [
+        f"| {split}: variant | seeds | " + " | ".join(heads) + " |",
+        "| --- | ---: | " + " | ".join("---:" for _ in heads) + " |",
+    ]
+    for name, per_seed in per_variant.items():
+        m = mean_scores(per_seed)
+        cells = [f"{m[f'{label} {kind} {c}']:.3f}" for label in SPAN_LABELS for kind in ("exact", "overlap")
+                 for c in COLUMNS]
+        lines.append(f"| {name} | {len(per_seed)} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
