@@ -67,15 +67,19 @@ class FindingGrammar:
         """One finding: a type by weight, one of its forms, alternatives and slots filled."""
         _, forms, _ = rng.choices(self.forms, weights=[w for _, _, w in self.forms])[0]
         text = _ALTERNATIVES.sub(lambda m: rng.choice(m.group(1).split("|")), rng.choice(forms))
-        text = _PART.sub(lambda m: rng.choice(self.parts[m.group(1)]) if m.group(1) in self.parts else m.group(0),
-                         text)
+        text = _PART.sub(
+            lambda m: rng.choice(self.parts[m.group(1)]) if m.group(1) in self.parts else m.group(0), text
+        )
         numbers = _number_slots(rng)
         text = _PART.sub(lambda m: numbers.get(m.group(1), m.group(0)), text)
         # an article belongs to the sentence, not to the finding (corpus/ANNOTATION.md)
         return _ARTICLE.sub("", fill_slots(text, rng))
 
     def size(self) -> dict[str, int]:
-        return {"forms": sum(len(f) for _, f, _ in self.forms), "part_values": sum(map(len, self.parts.values()))}
+        return {
+            "forms": sum(len(f) for _, f, _ in self.forms),
+            "part_values": sum(map(len, self.parts.values())),
+        }
 
 
 def load_grammar(lexicon_dir: Path) -> dict:
