@@ -25,7 +25,8 @@ def test_training_a_variant_applies_its_overrides_and_seed(tmp_path: Path, monke
     base = tmp_path / "config.cfg"
     base.write_text(
         "[components]\n\n[components.spancat]\nthreshold = 0.5\n\n"
-        '[components.spancat.suggester]\n@misc = "imr_determinations.boundary_suggester.v1"\nmax_length = 30\n'
+        "[components.spancat.suggester]\n"
+        '@misc = "imr_determinations.boundary_suggester.v1"\nmax_length = 30\n'
     )
     seen: list[tuple[list[str], str]] = []
 

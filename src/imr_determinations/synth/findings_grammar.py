@@ -5,7 +5,7 @@ imaging and electrodiagnostic impressions, laboratory values, vital signs, psych
 function and drug screens in thousands. The grammar (data/lexicons/findings_grammar.json) composes them
 from parts; about 20% of every part's values and of the forms are held out by hash (``visible``), so the
 held-out split measures findings built from vocabulary and phrasings training never saw. Of the findings
-in a synthetic letter, ``GRAMMAR_SHARE`` are composed here and the rest come from findings.txt.
+in a synthetic letter, the grammar's ``share`` are composed here and the rest come from findings.txt.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from pathlib import Path
 from imr_determinations.synth.facts import fill_slots
 
 GRAMMAR_FILE = "findings_grammar.json"
-GRAMMAR_SHARE = 0.6
 _ALTERNATIVES = re.compile(r"\(([^()]*\|[^()]*)\)")
 _PART = re.compile(r"\{(\w+)\}")
 _ARTICLE = re.compile(r"^(?:a|an|the)\s+", re.I)
@@ -48,6 +47,7 @@ class FindingGrammar:
 
     parts: dict[str, tuple[str, ...]]
     forms: tuple[tuple[str, tuple[str, ...], float], ...]  # (type, forms, weight)
+    share: float
 
     @classmethod
     def for_split(cls, raw: dict, split: str, visible: Callable[[str, str, str], bool]) -> FindingGrammar:
@@ -61,7 +61,7 @@ class FindingGrammar:
             kept = tuple(f for f in t["forms"] if visible("finding_form", f, split))
             if kept:
                 forms.append((t["type"], kept, float(t["weight"])))
-        return cls(parts, tuple(forms))
+        return cls(parts, tuple(forms), float(raw["share"]))
 
     def compose(self, rng: random.Random) -> str:
         """One finding: a type by weight, one of its forms, alternatives and slots filled."""

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from imr_determinations.synth.compose import Lab, Piece, join_pieces
 from imr_determinations.synth.facts import fill_slots, fmt_date, rand_date
-from imr_determinations.synth.findings_grammar import GRAMMAR_SHARE
 from imr_determinations.synth.lexicon import GuidelineName, ServiceForm, SplitLexicon
 
 CATEGORY_WEIGHTS: dict[str, float] = {
@@ -405,7 +404,7 @@ def citation_prose(rng: random.Random, lex: SplitLexicon, item: Item) -> tuple[l
 
 
 def finding(rng: random.Random, lex: SplitLexicon, role: str = "summary") -> Lab:
-    if rng.random() < GRAMMAR_SHARE:
+    if rng.random() < lex.finding_grammar.share:
         return Lab(lex.finding_grammar.compose(rng), "CLINICAL_FINDING", role)
     return Lab(fill_slots(rng.choice(lex.findings), rng), "CLINICAL_FINDING", role)
 
