@@ -14,16 +14,10 @@ from pathlib import Path
 import pytest
 from spacy.language import Language
 
-from imr_determinations.extract import (
-    CSV_COLUMNS,
-    ModelNotFoundError,
-    build_rules_pipeline,
-    csv_rows,
-    format_record,
-    iter_records,
-    resolve_model,
-    run_extract,
-)
+from imr_determinations.extract.local import iter_records
+from imr_determinations.extract.models import ModelNotFoundError, build_rules_pipeline, resolve_model
+from imr_determinations.extract.run import run_extract
+from imr_determinations.extract.writers import CSV_COLUMNS, csv_rows, format_record
 from imr_determinations.records import validate_record
 from imr_determinations.synth import hostile
 

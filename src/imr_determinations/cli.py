@@ -7,15 +7,10 @@ from typing import Annotated
 
 import typer
 
-from .extract import (
-    CSV_COLUMNS,
-    EXIT_CODES_HELP,
-    EXIT_SETUP,
-    FORMATS,
-    ModelNotFoundError,
-    OutputLockedError,
-    run_extract,
-)
+from .extract.models import ModelNotFoundError
+from .extract.resume import OutputLockedError
+from .extract.run import EXIT_CODES_HELP, EXIT_SETUP, FORMATS, run_extract
+from .extract.writers import CSV_COLUMNS
 from .io import DEFAULT_MAX_CHARS, MB_PER_100K_CHARS
 from .review.cli import app as review_app
 from .store_cli import app as db_app
