@@ -8,7 +8,7 @@ import os
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from spacy.language import Language
@@ -88,6 +88,7 @@ class _Feed:
     max_chars: int
     stats: Stats
     alone_above: int | None = None
+    root: str | None = None  # the folder relative sources are read from (a Dask client's)
     pending: deque = field(default_factory=deque)
     pulled: int = 0
 
@@ -98,15 +99,16 @@ class _Feed:
         while True:
             index, source = next(self.sources)
             self.pulled += 1
+            path = read_path(source, self.root)
             try:
-                input_sha = file_sha256(source)
+                input_sha = file_sha256(path)
             except OSError:
                 input_sha = None  # read_letter names the cause
             item = _Input(index, source, input_sha)
             self.pending.append(item)
             start = time.perf_counter()
             try:
-                item.letter = read_letter(source, max_chars=self.max_chars)
+                item.letter = replace(read_letter(path, max_chars=self.max_chars), source=source)
             except LetterReadError as exc:
                 item.error = str(exc)
             except Exception as exc:  # noqa: BLE001 - any reader failure is this input's error row
@@ -183,6 +185,14 @@ def source_str(path: str | os.PathLike) -> str:
     return path if isinstance(path, FolderError) else str(path)
 
 
+def read_path(source: str, root: str | None) -> str:
+    """Where ``source`` is read: under ``root`` when it is relative (a Dask worker reads the client's
+    paths, not ones in its own working directory); a ``FolderError`` stays itself, it carries its cause."""
+    if root is None or isinstance(source, FolderError) or os.path.isabs(source):
+        return source
+    return os.path.join(root, source)
+
+
 def iter_records(
     nlp: Language,
     sources: Iterable[str | os.PathLike],
@@ -191,6 +201,7 @@ def iter_records(
     batch_size: int = 16,
     max_chars: int = DEFAULT_MAX_CHARS,
     stats: Stats | None = None,
+    root: str | None = None,
 ) -> Iterator[dict]:
     """One record per source, in input order, whatever happens to any single letter.
 
@@ -200,12 +211,13 @@ def iter_records(
     so a long letter gets the "letter too large" row with its advice, never spaCy's E088 failing
     its whole batch. Letters longer than ``max_chars / batch_size`` run alone, so a batch never
     holds more than ``max_chars`` characters: memory per process is bounded by the limit.
+    Relative sources are read under ``root`` (when given) and keep their name in the records.
     """
     stats = stats if stats is not None else Stats()
     handler = install_error_handler(nlp)
     nlp.max_length = max_chars
     feed = _Feed(enumerate(source_str(s) for s in sources), max_chars, stats,
-                 alone_above=max(1, max_chars // batch_size))
+                 alone_above=max(1, max_chars // batch_size), root=root)
     pending = feed.pending
 
     def release_before(index: int | None) -> Iterator[dict]:

@@ -58,11 +58,12 @@ class Progress:
         return time.perf_counter() - self.start
 
 
-EXIT_OK, EXIT_NOTHING, EXIT_SETUP, EXIT_PARTIAL = 0, 1, 2, 3
+EXIT_OK, EXIT_NOTHING, EXIT_SETUP, EXIT_PARTIAL, EXIT_STOPPED = 0, 1, 2, 3, 4
 EXIT_CODES_HELP = (
     "Exit status: 0 = every letter has a record; 1 = no letters found, or none could be processed; "
-    "2 = usage or setup error (bad option, model not found, output locked by another run, resume refused); "
-    "3 = some letters are error rows (the others are written)."
+    "2 = usage or setup error (bad option, model not found, output locked by another run, resume refused, "
+    "Dask scheduler unreachable); 3 = some letters are error rows (the others are written); "
+    "4 = stopped before every letter was done (the Dask scheduler was lost): rerun with --resume."
 )
 
 
