@@ -207,3 +207,23 @@ def test_a_scheduler_killed_mid_run_fails_fast_and_resume_finishes(
     assert done.returncode == 0, done.stderr
     assert "already done (resume)" in done.stderr
     _assert_like_local(workspace, "scheduler-killed.jsonl")
+
+
+def test_an_unreachable_scheduler_is_a_setup_error_in_bounded_time(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    from imr_determinations.extract import cluster as engine
+    from imr_determinations.extract.run import run_extract
+
+    with socket.socket() as sock:  # a port nothing listens on once it is closed
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setattr(engine, "CONNECT_TIMEOUT", 2)
+    start = time.monotonic()
+    with pytest.raises(engine.ClusterError, match=f"cannot reach the Dask scheduler tcp://127.0.0.1:{port}"):
+        run_extract([workspace / "letters" / "letter_000.txt"], model="rules", engine="dask",
+                    scheduler=f"tcp://127.0.0.1:{port}", output=workspace / "unreachable.jsonl", quiet=True)
+    assert time.monotonic() - start < 20
+    assert not (workspace / "unreachable.jsonl").exists()

@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import CancelledError
 from pathlib import Path
+from typing import Any
 
 from .local import Stats, iter_records
 from .models import RULES_MODEL, ModelNotFoundError, cached_model
@@ -46,48 +47,45 @@ def _partition_records(spec: str, sources: list[str], root: str, batch_size: int
     return records, stats
 
 
-def dask_records(
-    spec: str,
-    todo: list[str],
-    *,
-    batch_size: int,
-    max_chars: int,
-    n_workers: int,
-    scheduler: str | None,
-    stats: Stats,
-    partition_size: int,
-) -> Iterator[dict]:
-    """Records of ``todo`` in input order, a bounded window of partitions in flight (a partition lost
-    with its worker is run again by the scheduler). Raises ``ClusterError`` when ``scheduler`` cannot
-    be reached within ``CONNECT_TIMEOUT`` and ``ClusterLostError`` when it goes away mid-run."""
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError as exc:
-        raise ModelNotFoundError(
-            "--engine dask needs dask and distributed: pip install 'imr-determinations[scale]'"
-        ) from exc
-    cluster = None
-    if scheduler:
+class DaskRecords:
+    """Records of ``todo`` in input order from a Dask cluster, a bounded window of partitions in flight
+    (a partition lost with its worker is run again by the scheduler). Connects when made, so a
+    scheduler that cannot be reached within ``CONNECT_TIMEOUT`` is a ``ClusterError`` before anything
+    is written; iterating raises ``ClusterLostError`` when the scheduler goes away mid-run."""
+
+    def __init__(self, spec: str, todo: list[str], *, batch_size: int, max_chars: int, n_workers: int,
+                 scheduler: str | None, stats: Stats, partition_size: int):
         try:
-            client = Client(scheduler, timeout=CONNECT_TIMEOUT)
-        except (OSError, TimeoutError) as exc:
-            raise ClusterError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from exc
-    else:
-        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
-        client = Client(cluster)
-    model, root = shipped_model(spec), os.getcwd()
+            from distributed import Client, LocalCluster
+        except ImportError as exc:
+            raise ModelNotFoundError(
+                "--engine dask needs dask and distributed: pip install 'imr-determinations[scale]'"
+            ) from exc
+        self.cluster = None
+        if scheduler:
+            try:
+                self.client = Client(scheduler, timeout=CONNECT_TIMEOUT)
+            except (OSError, TimeoutError) as exc:
+                raise ClusterError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from exc
+        else:
+            self.cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                                        dashboard_address=None)
+            self.client = Client(self.cluster)
+        self.where = scheduler or "of the local cluster"
+        self.partitions = [todo[i : i + partition_size] for i in range(0, len(todo), partition_size)]
+        self.args = (shipped_model(spec), os.getcwd(), batch_size, max_chars)
+        self.stats = stats
 
-    def submit(part: list[str]) -> object:
-        return client.submit(_partition_records, model, part, root, batch_size, max_chars, pure=False)
+    def _submit(self, part: list[str]) -> Any:
+        model, root, batch_size, max_chars = self.args
+        return self.client.submit(_partition_records, model, part, root, batch_size, max_chars, pure=False)
 
-    try:
-        partitions = [todo[i : i + partition_size] for i in range(0, len(todo), partition_size)]
-        window = max(2, 2 * len(client.scheduler_info().get("workers", {})) or 2)
+    def __iter__(self) -> Iterator[dict]:
+        window = max(2, 2 * len(self.client.scheduler_info().get("workers", {})) or 2)
         futures: deque = deque()
-        parts = iter(partitions)
+        parts = iter(self.partitions)
         for part in parts:
-            futures.append(submit(part))
+            futures.append(self._submit(part))
             if len(futures) >= window:
                 break
         while futures:
@@ -97,16 +95,16 @@ def dask_records(
                 # the client's reconnect attempt, cut short by close(), would log a traceback
                 logging.getLogger("distributed.client").setLevel(logging.CRITICAL)
                 raise ClusterLostError(
-                    f"lost the Dask scheduler {scheduler or 'of the local cluster'} ({type(exc).__name__}); "
-                    "the records done so far are written: rerun the same command with --resume "
-                    "once a scheduler and workers are up"
+                    f"lost the Dask scheduler {self.where} ({type(exc).__name__}); the records done so far "
+                    "are written: rerun the same command with --resume once a scheduler and workers are up"
                 ) from exc
-            stats.merge(part_stats)
+            self.stats.merge(part_stats)
             for part in parts:
-                futures.append(submit(part))
+                futures.append(self._submit(part))
                 break
             yield from records
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()

@@ -15,7 +15,7 @@ from typing import Any, TextIO
 from spacy.language import Language
 
 from ..io import DEFAULT_MAX_CHARS, file_sha256, iter_letter_paths
-from .cluster import dask_records
+from .cluster import DaskRecords
 from .local import Stats, iter_records, source_str
 from .models import load_model, model_identity, model_label, resolve_model
 from .resume import OutputLock, ResumePlan, plan_resume
@@ -134,20 +134,23 @@ def run_extract(
         skipped = len(sources) - len(todo)
         err.write(f"imr extract: model {spec}; {len(sources)} letters"
                   + (f", {skipped} already done (resume)" if skipped else "") + f"; engine {engine}\n")
-        target, new_file = _open_target(output, fmt, resume, stdout)
-        writer = RecordWriter(target, fmt, write_header=new_file) if target is not None else None
         progress = Progress(len(todo), err, live=(not quiet) and err.isatty())
-        try:
-            if todo:
-                if engine == "dask":
-                    records = dask_records(spec, todo, batch_size=batch_size, max_chars=max_chars,
-                                           n_workers=n_process, scheduler=scheduler, stats=stats,
-                                           partition_size=partition_size)
-                else:
-                    records = iter_records(nlp_factory(spec), todo, n_process=n_process,
-                                           batch_size=batch_size, max_chars=max_chars, stats=stats)
-                _write_records(records, identity, writer, sink, progress, stats)
+        records: Iterable[dict] = ()
+        target: int | TextIO | None = None
+        try:  # the engine first: a model or scheduler that fails leaves the output as it was
+            if todo and engine == "dask":
+                records = DaskRecords(spec, todo, batch_size=batch_size, max_chars=max_chars,
+                                      n_workers=n_process, scheduler=scheduler, stats=stats,
+                                      partition_size=partition_size)
+            elif todo:
+                records = iter_records(nlp_factory(spec), todo, n_process=n_process,
+                                       batch_size=batch_size, max_chars=max_chars, stats=stats)
+            target, new_file = _open_target(output, fmt, resume, stdout)
+            writer = RecordWriter(target, fmt, write_header=new_file) if target is not None else None
+            _write_records(records, identity, writer, sink, progress, stats)
         finally:
+            if isinstance(records, DaskRecords):
+                records.close()
             progress.close()
             if isinstance(target, int):
                 os.close(target)
