@@ -28,6 +28,8 @@ pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 pytest.importorskip("distributed")
 
 DASK = Path(sys.executable).with_name("dask")
+if not DASK.exists():
+    pytest.skip(f"no dask command beside {sys.executable}", allow_module_level=True)
 SRC = Path(imr_determinations.__file__).resolve().parents[1]
 LETTERS = 200
 START_TIMEOUT = 60  # seconds for a scheduler or worker process to come up
@@ -142,13 +144,14 @@ def _lines(path: Path) -> int:
         return 0
 
 
-def _extract_and_kill(root: Path, output: str, victim: subprocess.Popen, address: str,
+def _extract_and_kill(cluster: Cluster, root: Path, output: str, victim: subprocess.Popen, address: str,
                       after_lines: int = 16) -> tuple[subprocess.Popen, float]:
-    """Start a dask extract and SIGKILL ``victim`` once the output has ``after_lines`` lines; returns the
-    still running extract and the time of the kill."""
+    """Start a dask extract (killed with the cluster if the test fails) and SIGKILL ``victim`` once the
+    output has ``after_lines`` lines; returns the still running extract and the time of the kill."""
     (root / output).unlink(missing_ok=True)
     proc = subprocess.Popen(_command(output, "--engine", "dask", "--scheduler", address, "--resume"),
                             cwd=root, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    cluster.procs.append(proc)
     deadline = time.monotonic() + 120
     while _lines(root / output) < after_lines and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -172,7 +175,7 @@ def test_relative_paths_and_a_worker_killed_mid_run_lose_and_duplicate_nothing(
     partitions of the killed one run again on the other."""
     _, address = cluster.scheduler()
     victim, _ = cluster.workers(address, elsewhere)
-    proc, _ = _extract_and_kill(workspace, "worker-killed.jsonl", victim, address)
+    proc, _ = _extract_and_kill(cluster, workspace, "worker-killed.jsonl", victim, address)
     _, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 0, stderr
     _assert_like_local(workspace, "worker-killed.jsonl")
@@ -183,7 +186,7 @@ def test_a_scheduler_killed_mid_run_fails_fast_and_resume_finishes(
 ) -> None:
     scheduler, address = cluster.scheduler()
     cluster.workers(address, elsewhere)
-    proc, killed_at = _extract_and_kill(workspace, "scheduler-killed.jsonl", scheduler, address)
+    proc, killed_at = _extract_and_kill(cluster, workspace, "scheduler-killed.jsonl", scheduler, address)
     _, stderr = proc.communicate(timeout=120)
     failed_after = time.monotonic() - killed_at
     assert proc.returncode == 4, stderr

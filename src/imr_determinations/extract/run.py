@@ -113,8 +113,8 @@ def run_extract(
     nlp_factory: Callable[[str], Language] = load_model,
     partition_size: int = 8,
 ) -> ExtractResult:
-    """The whole ``imr extract`` run; raises ``ModelNotFoundError``/``ValueError``/``OutputLockedError``
-    for bad setup (before anything is written)."""
+    """The whole ``imr extract`` run; raises ``ModelNotFoundError``/``ValueError``/``OutputLockedError``/
+    ``ClusterError`` for bad setup (before anything is written), ``ClusterLostError`` mid-run."""
     err = stderr if stderr is not None else sys.stderr
     _check_options(fmt, engine, resume, output, n_process, batch_size, max_chars)
     sources = [source_str(p) for p in iter_letter_paths(paths)]
