@@ -5,7 +5,7 @@ the ``test_share`` lowest hashes are test, the next ``dev_share`` dev, the rest 
 keeps its split when others are added because its hash position, not a count, decides it.
 
 The default gives no real dev letters: 17 real dev letters moved into training raised real-test
-NER micro F from 0.877 to 0.894 (README, "Real letters in training"), worth more than choosing the
+NER micro F from 0.877 to 0.894 (docs/design.md, "Real letters in training"), worth more than choosing the
 checkpoint on real letters; checkpoints are chosen on the synthetic dev split.
 """
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from imr_determinations.extract import run_extract
+from imr_determinations.extract.run import run_extract
 from imr_determinations.report import run_report
 
 

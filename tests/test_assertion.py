@@ -11,7 +11,8 @@ import spacy
 
 from imr_determinations.assertion import FACTORY, finding_type, finding_value
 from imr_determinations.evaluation.assertion_eval import evaluate, score
-from imr_determinations.extract import csv_rows, load_model
+from imr_determinations.extract.models import load_model
+from imr_determinations.extract.writers import csv_rows
 from imr_determinations.records import doc_to_record, validate_record
 from imr_determinations.synth import hostile
 from imr_determinations.textnorm import text_sha256

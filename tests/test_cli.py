@@ -4,7 +4,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from imr_determinations.cli import app
-from imr_determinations.extract import CSV_COLUMNS
+from imr_determinations.extract.writers import CSV_COLUMNS
 from imr_determinations.show import render_marked_text
 
 runner = CliRunner()

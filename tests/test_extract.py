@@ -14,16 +14,10 @@ from pathlib import Path
 import pytest
 from spacy.language import Language
 
-from imr_determinations.extract import (
-    CSV_COLUMNS,
-    ModelNotFoundError,
-    build_rules_pipeline,
-    csv_rows,
-    format_record,
-    iter_records,
-    resolve_model,
-    run_extract,
-)
+from imr_determinations.extract.local import iter_records
+from imr_determinations.extract.models import ModelNotFoundError, build_rules_pipeline, resolve_model
+from imr_determinations.extract.run import run_extract
+from imr_determinations.extract.writers import CSV_COLUMNS, csv_rows, format_record
 from imr_determinations.records import validate_record
 from imr_determinations.synth import hostile
 
@@ -497,3 +491,11 @@ def test_no_batch_holds_more_than_max_chars(tmp_path: Path, synthetic_letter: st
     assert all(r["status"] == "ok" and r["determinations"] for r in recs)
     assert max(recorder.batches) <= max_chars
     assert result.stats.long_alone == 2 and result.stats.pipeline_fallbacks == 0
+
+
+def test_a_model_that_cannot_load_leaves_the_output_as_it_was(letter_folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    out.write_text("an earlier run's records\n", encoding="utf-8")
+    with pytest.raises(ModelNotFoundError, match="cannot load model"):
+        run_extract([letter_folder], model=str(tmp_path / "no-such-model"), output=out, quiet=True)
+    assert out.read_text(encoding="utf-8") == "an earlier run's records\n"

@@ -3,7 +3,8 @@
 
 import pytest
 
-from imr_determinations.extract import CSV_COLUMNS, build_rules_pipeline, csv_rows
+from imr_determinations.extract.models import build_rules_pipeline
+from imr_determinations.extract.writers import CSV_COLUMNS, csv_rows
 from imr_determinations.icd10 import icd10_candidates
 from imr_determinations.records import doc_to_record, validate_record
 

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from imr_determinations.extract import build_rules_pipeline
+from imr_determinations.extract.models import build_rules_pipeline
 from imr_determinations.sections import segment
 from imr_determinations.tokenizer import blank_nlp
 

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from imr_determinations.cli import app
-from imr_determinations.extract import run_extract
+from imr_determinations.extract.run import run_extract
 from imr_determinations.store import StoreError, connect, load_jsonl
 
 

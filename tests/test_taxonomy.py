@@ -9,7 +9,7 @@ import pytest
 from layouts import ALL_LAYOUTS
 
 from imr_determinations.evaluation.taxonomy_eval import load_labelled, score
-from imr_determinations.extract import CSV_COLUMNS, csv_rows
+from imr_determinations.extract.writers import CSV_COLUMNS, csv_rows
 from imr_determinations.normalise import normalise_service
 from imr_determinations.records import RecordValidationError, doc_to_record, validate_record
 from imr_determinations.taxonomy import classify_service, load_taxonomy

@@ -53,7 +53,7 @@ def test_lone_surrogate_reads_as_replacement_character(nlp):
 
 
 def test_rules_pipeline_reads_a_letter_with_a_lone_surrogate():
-    from imr_determinations.extract import build_rules_pipeline
+    from imr_determinations.extract.models import build_rules_pipeline
 
     rules = build_rules_pipeline()
     assert len(rules("abc \udcff").text) == len("abc \udcff")

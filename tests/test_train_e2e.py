@@ -78,7 +78,7 @@ def test_trained_pipeline_emits_valid_records(tiny_model: Path) -> None:
 
 def test_batch_extraction_runs_a_trained_pipeline(tiny_model: Path) -> None:
     # the trained ner is a Cython component that cannot hold spaCy's error handler
-    from imr_determinations.extract import iter_records
+    from imr_determinations.extract.local import iter_records
 
     nlp = spacy.load(tiny_model)
     seeds = sorted((ROOT / "corpus" / "seeds").glob("*.txt"))

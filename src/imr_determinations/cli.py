@@ -7,15 +7,11 @@ from typing import Annotated
 
 import typer
 
-from .extract import (
-    CSV_COLUMNS,
-    EXIT_CODES_HELP,
-    EXIT_SETUP,
-    FORMATS,
-    ModelNotFoundError,
-    OutputLockedError,
-    run_extract,
-)
+from .extract.cluster import ClusterError, ClusterLostError
+from .extract.models import ModelNotFoundError
+from .extract.resume import OutputLockedError
+from .extract.run import EXIT_CODES_HELP, EXIT_SETUP, EXIT_STOPPED, FORMATS, run_extract
+from .extract.writers import CSV_COLUMNS
 from .io import DEFAULT_MAX_CHARS, MB_PER_100K_CHARS
 from .review.cli import app as review_app
 from .store_cli import app as db_app
@@ -119,7 +115,10 @@ def extract(
             quiet=quiet,
             db=db,
         )
-    except (ModelNotFoundError, ValueError, OutputLockedError, StoreError) as exc:
+    except ClusterLostError as exc:
+        typer.echo(f"imr extract: error: {exc}", err=True)
+        raise typer.Exit(EXIT_STOPPED) from exc
+    except (ModelNotFoundError, ValueError, OutputLockedError, StoreError, ClusterError) as exc:
         typer.echo(f"imr extract: error: {exc}", err=True)
         raise typer.Exit(EXIT_SETUP) from exc
     if result.exit_code:

@@ -1213,7 +1213,7 @@ class DeterminationLinker:
         doc._.warnings = warnings
         if not self.keep_tensor:
             # tok2vec's tensor is two thirds of a serialised Doc and nothing after the linker reads
-            # it; dropping it is what lets nlp.pipe(n_process=2) reach ~1.7x (README, Speed)
+            # it; dropping it is what lets nlp.pipe(n_process=2) reach ~1.7x (docs/design.md)
             doc.tensor = numpy.zeros((0,), dtype="float32")
         return doc
 

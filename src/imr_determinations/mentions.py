@@ -22,7 +22,7 @@ block. These repairs follow from the definition and need no letter-specific voca
 PAGE_RANGE is "the numbers only": a predicted range loses trailing words ("182 does") and one
 without a digit ("UA") is dropped.
 
-README ("Design measurements", "Service mentions checked against the items") has the measured effect
+docs/design.md ("The linker repairs the entities it reads") has the measured effect
 of each on the real test letters.
 """
 

@@ -326,7 +326,7 @@ def render_html(doc: Any, record: dict, title: str) -> str:
 def run_show(letter: Path, model: str | None = None, html: Path | None = None, color: bool | None = None,
              out: TextIO | None = None) -> dict:
     """Read, run and render one letter; returns its record."""
-    from .extract import load_model, resolve_model
+    from .extract.models import load_model, resolve_model
     from .io import file_sha256, read_letter
     from .records import doc_to_record
 

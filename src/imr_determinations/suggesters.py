@@ -2,7 +2,7 @@
 
 spaCy's span_finder scores span starts/ends with a sigmoid and a squared-error loss; on whole
 letters (under 1% of tokens start a finding) it saturated to zero and proposed nothing (see
-README, "Design measurements"). An n-gram range long enough for findings (1-20 tokens) means ~15k
+docs/design.md). An n-gram range long enough for findings (1-20 tokens) means ~15k
 candidates per letter, far over the speed budget. Instead a plain softmax tagger (instance
 ``span_boundaries``) labels each token as a span start (S), end (E), both (SE), inside (I) or
 outside (O), and the suggester pairs predicted starts with predicted ends within ``max_length``
@@ -40,7 +40,7 @@ class BoundaryTagger(Tagger):
 
     Argmax hides a token that is 45% S and 15% SE behind a 40% I: it is more likely a start than
     not, yet no candidate starts there. How much that matters depends on how sure the tagger is
-    (README, "Design measurements": large on a weaker model, negligible on the shipped one).
+    (docs/design.md: large on a weaker model, negligible on the shipped one).
     Training and loss are the plain Tagger's.
     """
 
@@ -250,7 +250,7 @@ def create_boundary_corpus(
 
     With ``real_boundaries_only`` the tags of synthetic letters (no ``letter_id`` in user_data) are
     left missing, so the tagger learns where findings start and end from real letters alone while
-    NER still learns from both (README, "Design measurements")."""
+    NER still learns from both (docs/experiments.md, "Stage 1")."""
     corpus = Corpus(path, limit=limit, max_length=max_length)
 
     def read(nlp: Language) -> Iterator[Example]:

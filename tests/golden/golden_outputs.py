@@ -37,7 +37,7 @@ def letters() -> Iterator[tuple[str, str]]:
 
 
 def outputs() -> Iterator[dict]:
-    from imr_determinations.extract import build_rules_pipeline
+    from imr_determinations.extract.models import build_rules_pipeline
     from imr_determinations.labels import SPANS_KEY
     from imr_determinations.records import doc_to_record
     from imr_determinations.rules import build_rule_pipeline

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from imr_determinations.extract import run_extract
+from imr_determinations.extract.run import run_extract
 from imr_determinations.synth.generator import make_letter
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from imr_determinations import extract
 from imr_determinations.cli import app
+from imr_determinations.extract import models
 
 runner = CliRunner()
 
@@ -44,7 +44,7 @@ def test_short_model_option_everywhere(command: str, linked_letters: Path, tmp_p
 def test_review_export_defaults_to_the_model_extract_uses(
     letters_dir: Path, model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(extract, "PACKAGE_MODEL", "imr_no_such_package_for_this_test")
+    monkeypatch.setattr(models, "PACKAGE_MODEL", "imr_no_such_package_for_this_test")
     monkeypatch.chdir(tmp_path)
     out = tmp_path / "tasks.jsonl"
     export = ["review", "export", str(letters_dir), "-o", str(out)]

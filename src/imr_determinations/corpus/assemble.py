@@ -3,8 +3,8 @@
 spaCy's Corpus reader accepts a folder of .spacy files, so each split is a folder; the
 `real_gold_use` var decides where hand-annotated real letters go. Seed letters are always test.
 `train_spancat` is the training folder of stage 2 (spancat): the same letters with the real ones
-repeated more often, because real findings are what synthetic ones do not teach (README, "Design
-measurements").
+repeated more often, because real findings are what synthetic ones do not teach (docs/design.md,
+"Training in two stages").
 """
 
 from __future__ import annotations

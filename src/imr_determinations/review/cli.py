@@ -18,7 +18,7 @@ _MODEL_HELP = (
 
 def _load_model(model: str | None):
     """The pipeline ``imr extract`` would use for the same ``--model`` (None = the default one)."""
-    from ..extract import ModelNotFoundError, load_model, resolve_model
+    from ..extract.models import ModelNotFoundError, load_model, resolve_model
 
     try:
         return load_model(resolve_model(model))
