@@ -9,8 +9,9 @@ request for ...") and clusters of guideline / rationale labels. Unknown layouts 
 fewer sections, never to an error. Everything is a handful of regex passes: linear time.
 
 Output: ``doc.spans["sections"]`` (overlapping allowed): one span per section, label = one
-of ``SECTION_LABELS``. Items carry ``span.kb_id_`` = how they were found (heading, regarding,
-statement, cluster, issue) and ``span.id_`` = the item number when the letter numbers items.
+of ``SECTION_LABELS``. Item spans carry ``span._.section_kind`` = how they were found (heading,
+regarding, statement, statement_block, cluster, issue) and ``span._.section_number`` = the item number
+when the letter numbers items (None otherwise).
 
 Over 500 lines: ``segment`` is one pass whose item-finding strategies share its bisection indexes.
 """
@@ -19,8 +20,9 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -55,6 +57,28 @@ SECTION_LABELS: tuple[str, ...] = (
     "reviewer_guideline",
     "rationale",
 )
+
+def _attribute_key(span: Span, name: str) -> tuple[str, str, str, int, int]:
+    # keyed by label too: a statement item and its heading cover the same characters, and a plain
+    # ``default=`` extension is keyed by the characters only
+    return ("imr_determinations.section", name, span.label_, span.start_char, span.end_char)
+
+
+def _attribute(name: str) -> dict[str, Callable[..., Any]]:
+    def get(span: Span) -> str | None:
+        return span.doc.user_data.get(_attribute_key(span, name))
+
+    def set_(span: Span, value: str | None) -> None:
+        span.doc.user_data[_attribute_key(span, name)] = value
+
+    return {"getter": get, "setter": set_}
+
+
+# an item section's kind and number (module docstring); in doc.user_data, so a Doc round trip keeps them
+for _name in ("section_kind", "section_number"):
+    if not Span.has_extension(_name):
+        Span.set_extension(_name, **_attribute(_name))
+
 
 def is_furniture_line(line: str) -> bool:
     """Whether one line (no newline in it) is page furniture alone, blanks around it allowed."""
@@ -577,9 +601,9 @@ def to_spans(doc: Doc, sections: list[Section]) -> list[Span]:
         if span is None or len(span) == 0:
             continue
         if sec.kind:
-            span.kb_id_ = sec.kind
+            span._.section_kind = sec.kind
         if sec.number:
-            span.id_ = sec.number
+            span._.section_number = sec.number
         spans.append(span)
     return spans
 
