@@ -13,7 +13,8 @@ from layouts import (
 )
 from spacy.tokens import Doc
 
-from imr_determinations.sections import logical_lines, segment
+from imr_determinations.section_text import logical_lines
+from imr_determinations.sections import segment
 from imr_determinations.tokenizer import blank_nlp
 
 

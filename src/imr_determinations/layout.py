@@ -186,7 +186,7 @@ def _compile_top_level() -> list[tuple[str, re.Pattern[str], re.Pattern[str] | N
         rx = _flexible_spaces(rule["pattern"])
         line = re.compile(r"(?im)^[ \t]*" + rx)
         # no look-behind in the pattern: a literal upper-case start lets the regex engine skip ahead
-        # (5x faster); the character before is checked by sections.find_top_level (GLUE_BEFORE)
+        # (5x faster); the character before is checked by section_text.find_top_level (GLUE_BEFORE)
         glued = re.compile(r"(?m)" + rx) if rule["may_be_glued"] else None
         out.append((rule["label"], line, glued))
     return out

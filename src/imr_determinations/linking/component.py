@@ -11,11 +11,12 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from ..labels import SECTIONS_KEY, SPANS_KEY
-from ..sections import blank_furniture
+from ..section_text import blank_furniture
 from .case_facts import case_facts
 from .determinations import (
     Determination,
     FindingContext,
+    Range,
     build_item,
     dedupe,
     fallback_items,
@@ -26,8 +27,6 @@ from .items import ItemView, item_views, sections_of, split_shared_blocks, trunc
 from .patterns import IMR_MARKERS
 from .rule_mentions import rule_mentions
 from .spans import Mention, MentionIndex
-
-Range = tuple[int, int]
 
 
 def _span_scores(group: Any) -> list[float] | None:

@@ -73,7 +73,7 @@ class FindingDetail:
 
 @dataclass
 class Determination:
-    """One disputed item; ``to_dict`` is its record (the fields after ``warnings`` stay internal)."""
+    """One disputed item; ``to_dict`` is its record (``kind``, ``number`` and ``start`` stay internal)."""
 
     service: str
     service_span: Range

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from spacy.tokens import Doc
 
 from ..mentions import content_words, item_occurrences
-from ..sections import Section, logical_lines, segment
+from ..section_text import logical_lines
+from ..sections import Section, segment
 from .headings import heading_service
 from .patterns import CITATION_START, CLOSING_LINES, IMR_MARKERS, SENTENCE_STOP, TERMINAL_END
 from .spans import clean_service
@@ -31,9 +32,11 @@ class ItemView:
     parts: list[Part] = field(default_factory=list)
 
     def has_rationale(self) -> bool:
+        """Whether the item has a rationale sub-part."""
         return any(label == "rationale" for _, _, label in self.parts)
 
     def rationales(self) -> list[tuple[int, int]]:
+        """(start, end) of each rationale sub-part, in text order."""
         return [(s, e) for s, e, label in self.parts if label == "rationale"]
 
 
