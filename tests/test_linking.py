@@ -12,7 +12,7 @@ from layouts import (
 )
 from spacy.tokens import Span
 
-from imr_determinations.linking import strip_lead_in
+from imr_determinations.linking.spans import strip_lead_in
 from imr_determinations.tokenizer import blank_nlp
 
 

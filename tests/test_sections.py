@@ -11,8 +11,10 @@ from layouts import (
     SEED_LAYOUT,
     SEED_NOISY,
 )
+from spacy.tokens import Doc
 
-from imr_determinations.sections import logical_lines, segment
+from imr_determinations.section_text import logical_lines
+from imr_determinations.sections import segment
 from imr_determinations.tokenizer import blank_nlp
 
 
@@ -135,10 +137,23 @@ def test_component_writes_spans(nlp):
     assert labels.count("item") == 2
     assert "decisions" in labels and "rationale" in labels
     items = [s for s in doc.spans["sections"] if s.label_ == "item"]
-    assert all(s.kb_id_ == "heading" for s in items)
+    assert all(s._.section_kind == "heading" for s in items)
     # items nest inside the decisions span
     dec = next(s for s in doc.spans["sections"] if s.label_ == "decisions")
     assert all(dec.start <= s.start and s.end <= dec.end for s in items)
+
+
+def test_item_kind_and_number_belong_to_the_item_span_and_survive_a_doc_round_trip(nlp):
+    doc = Doc(nlp.vocab).from_bytes(nlp(NOTICE_2013).to_bytes())
+    sections = doc.spans["sections"]
+    items = [s for s in sections if s.label_ == "item"]
+    kinds = [(s._.section_kind, s._.section_number) for s in items]
+    assert kinds == [("statement", "1"), ("statement", "2"), ("regarding", "1"), ("regarding", "2")]
+    # a statement's heading covers the same characters as its item, but it is no item
+    statements = {(s.start_char, s.end_char) for s in items if s._.section_kind == "statement"}
+    headings = [s for s in sections if s.label_ == "item_heading"]
+    assert statements <= {(h.start_char, h.end_char) for h in headings}
+    assert all(h._.section_kind is None and h._.section_number is None for h in headings)
 
 
 def test_empty_doc(nlp):

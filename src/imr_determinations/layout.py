@@ -151,7 +151,8 @@ RULE_PAGES = rf"(?:\bPage\(s\)\s*:?|\bPages?\s*:|\bpages?\b|\bpg\.|\bpp?\.)\s*(?
 # page furniture that may sit anywhere: "Page 2 of 5", a case number, the repeated letterhead; as a line of
 # its own also a bare page number ("- 3 -"), and run into the text when a line break was lost
 FURNITURE = "|".join(_DATA["page_furniture"])
-# matched against a line stripped of its blanks (sections.is_furniture_line): a "^[ \t]*...[ \t]*$" pattern
+# matched against a line stripped of its blanks (section_text.is_furniture_line): a
+# "^[ \t]*...[ \t]*$" pattern
 # backtracks quadratically over a long run of blanks
 FURNITURE_LINE = re.compile(r"(?:" + FURNITURE + r"|-?\s*\d{1,3}\s*-?)", re.I)
 INLINE_FURNITURE = re.compile(r"(?:\s*(?:" + FURNITURE + r"))+", re.I)
@@ -186,7 +187,7 @@ def _compile_top_level() -> list[tuple[str, re.Pattern[str], re.Pattern[str] | N
         rx = _flexible_spaces(rule["pattern"])
         line = re.compile(r"(?im)^[ \t]*" + rx)
         # no look-behind in the pattern: a literal upper-case start lets the regex engine skip ahead
-        # (5x faster); the character before is checked by sections.find_top_level (GLUE_BEFORE)
+        # (5x faster); the character before is checked by section_text.find_top_level (GLUE_BEFORE)
         glued = re.compile(r"(?m)" + rx) if rule["may_be_glued"] else None
         out.append((rule["label"], line, glued))
     return out

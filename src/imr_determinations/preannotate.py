@@ -18,7 +18,7 @@ from spacy.tokens import Doc
 
 from .labels import NER_LABELS, SECTIONS_KEY, SPANS_KEY
 from .layout import VERDICT_WORDS
-from .linking import CITED_BY
+from .linking.guidelines import CITED_BY
 from .normalise import collapse, normalise_guideline, parse_pages
 
 _HEADING_WORDS = frozenset(w.lower() for w in VERDICT_WORDS)

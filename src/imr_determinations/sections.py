@@ -9,18 +9,22 @@ request for ...") and clusters of guideline / rationale labels. Unknown layouts 
 fewer sections, never to an error. Everything is a handful of regex passes: linear time.
 
 Output: ``doc.spans["sections"]`` (overlapping allowed): one span per section, label = one
-of ``SECTION_LABELS``. Items carry ``span.kb_id_`` = how they were found (heading, regarding,
-statement, cluster, issue) and ``span.id_`` = the item number when the letter numbers items.
+of ``SECTION_LABELS``. Item spans carry ``span._.section_kind`` = how they were found (heading,
+regarding, statement, statement_block, cluster, issue) and ``span._.section_number`` = the item number
+when the letter numbers items (None otherwise).
 
-Over 500 lines: ``segment`` is one pass whose item-finding strategies share its bisection indexes.
+``segment`` runs named steps over one ``_Letter`` (the text, its headings and sub-part labels and the
+bisection lookups over them); the line-level reading (furniture, line index, heading starts, list
+entries) is in ``section_text``.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -30,17 +34,25 @@ from .layout import (
     DECISION_MARKER,
     DECISIONS_INTRO,
     DECISIONS_INTRO_BROKEN,
-    FURNITURE_LINE,
     INLINE_FURNITURE,
-    INTRO_LEAD,
-    ORIGINAL_REQUEST,
-    PARTIAL_HINT,
     PROFESSIONAL_SUBPART,
     REGARDING,
     STATEMENT,
     SUBPARTS,
-    TOP_LEVEL_HEADINGS,
-    VERDICT_STATEMENT,
+)
+from .section_text import (
+    LineIndex,
+    Mark,
+    after_furniture,
+    blank_furniture,
+    find_subparts,
+    find_top_level,
+    heading_start,
+    last_statement,
+    logical_lines,
+    numbered_entries,
+    strip_range,
+    union,
 )
 
 SECTION_LABELS: tuple[str, ...] = (
@@ -56,46 +68,39 @@ SECTION_LABELS: tuple[str, ...] = (
     "rationale",
 )
 
-def is_furniture_line(line: str) -> bool:
-    """Whether one line (no newline in it) is page furniture alone, blanks around it allowed."""
-    return FURNITURE_LINE.fullmatch(line.strip(" \t")) is not None
+
+def _attribute_key(span: Span, name: str) -> tuple[str, str, str, int, int]:
+    # keyed by label too: a statement item and its heading cover the same characters, and a plain
+    # ``default=`` extension is keyed by the characters only
+    return ("imr_determinations.section", name, span.label_, span.start_char, span.end_char)
 
 
-def blank_furniture(text: str) -> str:
-    """``text`` with each page furniture line below the letterhead, and the line break before it,
-    turned into spaces.
+def _attribute(name: str) -> dict[str, Callable[..., Any]]:
+    def get(span: Span) -> str | None:
+        return span.doc.user_data.get(_attribute_key(span, name))
 
-    Same length, so every offset still holds, but a heading, statement or wrapped issue that a page
-    break cut ("is not / Page 2 of 5 / medically necessary") reads as one line again. The lines
-    above the first content line stay: there the letterhead is the header of some layouts."""
-    chars: list[str] | None = None
-    pos = 0
-    seen_content = False
-    for line in text.split("\n"):
-        end = pos + len(line)
-        if is_furniture_line(line):
-            if seen_content:
-                if chars is None:
-                    chars = list(text)
-                chars[pos - 1 : end] = " " * (end - pos + 1)
-        elif line.strip():
-            seen_content = True
-        pos = end + 1
-    return text if chars is None else "".join(chars)
+    def set_(span: Span, value: str | None) -> None:
+        span.doc.user_data[_attribute_key(span, name)] = value
+
+    return {"getter": get, "setter": set_}
 
 
-SENTENCE_BREAK = re.compile(r"[.!?][\"')]?\s+(?=[A-Z])")
+# an item section's kind and number (module docstring); in doc.user_data, so a Doc round trip keeps them
+for _name in ("section_kind", "section_number"):
+    if not Span.has_extension(_name):
+        Span.set_extension(_name, **_attribute(_name))
+
+
 # what a lost line break runs together: questions ("... necessary? Is the request for ..."), list numbers
 # ("... #60 2. Physical therapy ...")
 QUESTION_BREAK = re.compile(r"\?[ \t]+(?=(?:\d{1,2}[.)][ \t]+)?(?:Is|Was|Are|Were)\s)")
-NUMBER_MARK = re.compile(r"(?m)(?:^[ \t]*|(?<=\s))(\d{1,2})[.)][ \t]+(?=\S)")
-_TERMINAL = re.compile(r"[.!?][\"')\]]?[ \t]*$")
-MAX_HEADING_CHARS = 900
-_LINE_CONTENT = re.compile(r"(?m)^[^\S\n]*+(?=\S)")
 
 
 @dataclass
 class Section:
+    """One section by char offsets; an item's ``kind`` says how it was found and ``number`` is the
+    number the letter gives it (module docstring)."""
+
     start: int
     end: int
     label: str
@@ -104,462 +109,333 @@ class Section:
     children: list[Section] = field(default_factory=list)
 
 
-GLUE_BEFORE = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.)\"'")
-# a glued heading follows one of those directly ("#90.IMR ISSUES") or a space where the line break was lost
-# ("... at work. CASE SUMMARY:"); the headings are matched in upper case, which prose does not use
-GLUE_AFTER = GLUE_BEFORE | {" ", "\t"}
+class Anchor(NamedTuple):
+    """Where an item of the decisions block begins: the start of its heading, the cue that found it,
+    the end of the heading, how it was found (the item's kind) and the number the letter gives it."""
+
+    start: int
+    cue: int
+    heading_end: int
+    kind: str
+    number: str = ""
 
 
-class _Lines:
-    """Line starts of a text, for O(log n) 'which line is this offset on' queries."""
+class _Letter:
+    """A letter's text with its headings and sub-part labels, and the lookups over them (bisections)
+    that every segmentation step shares."""
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.starts = [0] + [m.end() for m in re.finditer(r"\n", text)]
+        self.n = len(text)
+        self.lines = LineIndex(text)
+        self.tops = find_top_level(text)
+        self.subs = find_subparts(text)
+        self.top_starts = [h.start for h in self.tops]
+        self.sub_starts = [s.start for s in self.subs]
+        self.other_heads = [h.start for h in self.tops if h.label != "decisions"]
+        self.decision_heads = [h for h in self.tops if h.label == "decisions"]
+        # the professional-review layout lists its issues under an "ISSUE(S)..." decisions heading
+        self.issue_heads = [h for h in self.decision_heads if re.match(r"ISSUE", text[h.start : h.end], re.I)]
 
-    def index(self, pos: int) -> int:
-        return bisect.bisect_right(self.starts, pos) - 1
+    def _after(self, starts: list[int], pos: int) -> int:
+        k = bisect.bisect_right(starts, pos)
+        return starts[k] if k < len(starts) else self.n
 
-    def line(self, i: int) -> tuple[int, int]:
-        start = self.starts[i]
-        end = self.starts[i + 1] - 1 if i + 1 < len(self.starts) else len(self.text)
-        return start, end
+    def next_top(self, pos: int) -> int:
+        """Start of the first heading after ``pos`` (the text's end when there is none)."""
+        return self._after(self.top_starts, pos)
 
-    def is_skippable(self, i: int) -> bool:
-        s, e = self.line(i)
-        seg = self.text[s:e]
-        return not seg.strip() or is_furniture_line(seg)
+    def next_other(self, pos: int) -> int:
+        """Start of the first heading after ``pos`` that is not a decisions heading."""
+        return self._after(self.other_heads, pos)
 
+    def next_sub(self, pos: int) -> int:
+        """Start of the first sub-part label after ``pos``."""
+        return self._after(self.sub_starts, pos)
 
-def find_top_level(text: str) -> list[tuple[int, int, str]]:
-    """(start, end-of-heading, label) of every top-level heading, in text order, overlaps removed."""
-    hits: list[tuple[int, int, str]] = []
-    for label, line_rx, glued_rx in TOP_LEVEL_HEADINGS:
-        for m in line_rx.finditer(text):
-            s = m.start() + (len(m.group(0)) - len(m.group(0).lstrip()))
-            hits.append((s, m.end(), label))
-        if glued_rx is not None:
-            hits.extend(
-                (m.start(), m.end(), label)
-                for m in glued_rx.finditer(text)
-                if m.start() > 0 and text[m.start() - 1] in GLUE_AFTER
-            )
-    tops = _first_non_overlapping(hits)
-    # the letterhead repeated on later pages is page furniture, not a new section
-    return [h for k, h in enumerate(tops) if k == 0 or h[2] != "header"]
+    def top_before(self, pos: int) -> Mark | None:
+        """The last heading that starts before ``pos``."""
+        k = bisect.bisect_left(self.top_starts, pos) - 1
+        return self.tops[k] if k >= 0 else None
 
+    def sub_before(self, pos: int) -> Mark | None:
+        """The last sub-part label that starts before ``pos``."""
+        k = bisect.bisect_left(self.sub_starts, pos) - 1
+        return self.subs[k] if k >= 0 else None
 
-def _first_non_overlapping(hits: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """Heading hits in text order, dropping any that starts inside the previous one."""
-    out: list[tuple[int, int, str]] = []
-    for h in sorted(hits):
-        if out and h[0] < out[-1][1]:
-            continue
-        out.append(h)
-    return out
-
-
-def find_subparts(text: str) -> list[tuple[int, int, str]]:
-    hits: list[tuple[int, int, str]] = []
-    for label, rx in SUBPARTS:
-        for m in rx.finditer(text):
-            s = m.start() + (len(m.group(0)) - len(m.group(0).lstrip()))
-            hits.append((s, m.end(), label))
-    return _first_non_overlapping(hits)
-
-
-def _after_furniture(text: str, pos: int) -> str:
-    """The text from ``pos`` on, without the blank and furniture lines that open it."""
-    rest = text[pos : pos + 400]
-    first, sep, tail = rest.partition("\n")
-    if first.strip() or not sep:
-        return rest
-    lines = tail.split("\n")
-    k = 0
-    while k < len(lines) - 1 and (not lines[k].strip() or is_furniture_line(lines[k])):
-        k += 1
-    return "\n" + "\n".join(lines[k:])
-
-
-def heading_start(text: str, lines: _Lines, anchor: int, bound: int) -> int:
-    """Where the item heading that ends at ``anchor`` begins.
-
-    Walk back line by line from the anchor; the heading begins at the first line whose
-    previous content line ends a sentence (the end of the previous rationale) or lies
-    before ``bound``. Partial certifications ("The remaining IMR eligible portion ...")
-    reach back to their "... was the original request." sentence.
-    """
-    bound = max(0, bound)
-    i = lines.index(anchor)
-    start = max(lines.line(i)[0], bound)
-    while True:
-        j = i - 1
-        while j >= 0 and lines.line(j)[0] >= bound and lines.is_skippable(j):
-            j -= 1
-        if j < 0 or lines.line(j)[0] < bound:
-            break
-        s, e = lines.line(j)
-        if _TERMINAL.search(text[s:e]) or anchor - s > MAX_HEADING_CHARS:
-            break
-        i, start = j, s
-    # a lost line break glued the heading to the rationale before it: it begins after that rationale's
-    # last sentence (not so a partial certification: its heading is several sentences, found below)
-    head = text[start:anchor]
-    if not PARTIAL_HINT.search(head) and not ORIGINAL_REQUEST.search(head):
-        breaks = [m.end() for m in SENTENCE_BREAK.finditer(text, start, anchor)]
-        if breaks:
-            start = breaks[-1]
-    # the decisions intro sentence is never part of a heading (letters whose section headings are lost)
-    intros = [m.end() for m in INTRO_LEAD.finditer(text, start, anchor)]
-    if intros:
-        start = intros[-1]
-    # skip furniture / blank lines at the top of the heading, also furniture a lost line break left inline
-    while start < anchor and (text[start] in " \t\n"):
-        start += 1
-    inline = INLINE_FURNITURE.match(text, start, anchor)
-    if inline and inline.end() < anchor:
-        start = inline.end()
-        while start < anchor and (text[start] in " \t\n"):
-            start += 1
-    head = text[start:anchor]
-    if PARTIAL_HINT.search(head) and not ORIGINAL_REQUEST.search(head):
-        window_start = max(bound, anchor - MAX_HEADING_CHARS)
-        last = None
-        for m in ORIGINAL_REQUEST.finditer(text, window_start, start):
-            last = m
-        if last is not None:
-            # the sentence holding "was the original request" begins after the previous sentence end
-            prev = text.rfind("\n", window_start, last.start())
-            cand = max(window_start, prev + 1)
-            seg = text[cand : last.start()]
-            ends = [m.end() for m in re.finditer(r"[.!?][\"')]?\s+(?=[A-Z])", seg)]
-            start = cand + (ends[-1] if ends else 0)
-            while start < anchor and text[start] in " \t\n":
-                start += 1
-    return start
-
-
-def _numbered_entries(body: str) -> list[re.Match[str]]:
-    """The numbers of a numbered list: 1, 2, 3 ... in order, the first at a line start; the others may
-    follow the previous entry on its line when a lost line break ran the list together."""
-    out: list[re.Match[str]] = []
-    # where each line's content begins (one pass; a slice back to the line start per mark is quadratic)
-    line_firsts = {m.end() for m in _LINE_CONTENT.finditer(body)}
-    for m in NUMBER_MARK.finditer(body):
-        if not out:
-            if m.start(1) in line_firsts:
-                out.append(m)
-        elif int(m.group(1)) == int(out[-1].group(1)) + 1:
-            out.append(m)
-    return out
-
-
-def _last_statement(text: str, start: int, end: int) -> int:
-    """Start of a later-layout item statement ("X is medically necessary and appropriate.") that a lost
-    line break glued to the end of the previous rationale; ``start`` when the heading is one sentence
-    or a partial certification (several sentences by design)."""
-    head = text[start:end]
-    breaks = [m.end() for m in SENTENCE_BREAK.finditer(head.rstrip())]
-    if not breaks or PARTIAL_HINT.search(head):
-        return start
-    last = start + breaks[-1]
-    return last if VERDICT_STATEMENT.search(text, last, end) else start
-
-
-def _strip(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
-
-
-# a list without numbers: one entry per bullet, question or short line; a long line that does not
-# end a sentence was wrapped by the PDF and continues on the next line
-ISSUE_BULLET = re.compile(r"[ \t]*(?:[\u2022\u25cf\u25aa\u2023\u2043*\-]|[a-z][.)])[ \t]+")
-WRAPPED_LINE_CHARS = 70
-
-
-def _blank_gaps(lines: list[str]) -> list[int]:
-    """Number of blank lines between each two consecutive content lines."""
-    gaps: list[int] = []
-    run = -1  # -1 until the first content line
-    for line in lines:
-        if line.strip():
-            if run >= 0:
-                gaps.append(run)
-            run = 0
-        elif run >= 0:
-            run += 1
-    return gaps
-
-
-def logical_lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Char ranges of the entries of an un-numbered list (ISSUE AT DISPUTE, a guideline block),
-    lines wrapped by the PDF joined again."""
-    entries: list[list[int]] = []
-    pos = start
-    prev = ""
-    raw = text[start:end].split("\n")
-    # letters extracted with a blank line after every line (the seed layout's noise) end an entry
-    # only at two blank lines; otherwise one blank line ends it
-    gaps = _blank_gaps(raw)
-    blanks_to_end = 2 if gaps and sum(1 for g in gaps if g == 1) >= 0.8 * len(gaps) else 1
-    blanks = 0
-    for line in raw:
-        ls, le = _strip(text, pos, pos + len(line))
-        pos += len(line) + 1
-        if le <= ls:
-            blanks += 1
-            if blanks >= blanks_to_end:
-                prev = ""
-            continue
-        body = text[ls:le]
-        blanks = 0
-        continues = (
-            entries
-            and prev
-            and not ISSUE_BULLET.match(body)
-            and not re.search(r"[.?!;:]$", prev)
-            and (len(prev) >= WRAPPED_LINE_CHARS or not body[:1].isupper())
-        )
-        if continues:
-            entries[-1][1] = le
-        else:
-            entries.append([ls, le])
-        prev = body
-    return [(s, e) for s, e in entries]
+    def subs_within(self, start: int, end: int) -> list[Mark]:
+        """The sub-part labels that start in [start, end)."""
+        return self.subs[
+            bisect.bisect_left(self.sub_starts, start) : bisect.bisect_left(self.sub_starts, end)
+        ]
 
 
 def segment(text: str) -> list[Section]:
     """All sections of a letter as char-offset ``Section`` objects (top level and items with children)."""
     if not text.strip():
         return []
-    text = blank_furniture(text)
-    n = len(text)
-    lines = _Lines(text)
-    tops = find_top_level(text)
-    subs = find_subparts(text)
-    professional = any(label == "decisions" and re.match(r"ISSUE", text[s:e], re.I) for s, e, label in tops)
-
-    # ---- decisions region(s): where item headings are looked for
-    dec_heads = [(s, e) for s, e, label in tops if label == "decisions"]
-    other_heads = [s for s, e, label in tops if label != "decisions"]
-
-    def next_other(pos: int) -> int:
-        k = bisect.bisect_right(other_heads, pos)
-        return other_heads[k] if k < len(other_heads) else n
-
-    sub_starts = [s for s, _, _ in subs]
-    top_starts_all = [s for s, _, _ in tops]
-
-    def next_sub(pos: int) -> int:
-        k = bisect.bisect_right(sub_starts, pos)
-        return sub_starts[k] if k < len(sub_starts) else n
-
-    items: list[Section] = []
-    if professional:
-        for ds, de in dec_heads:
-            if not re.match(r"ISSUE", text[ds:de], re.I):
-                continue
-            # up to the next heading of any kind: a repeated issue heading starts its own list
-            kt = bisect.bisect_right(top_starts_all, de)
-            end = min(top_starts_all[kt] if kt < len(top_starts_all) else n, next_sub(de))
-            body_s, body_e = _strip(text, de, end)
-            numbered = _numbered_entries(text[body_s:body_e])
-            if numbered:
-                for k, m in enumerate(numbered):
-                    s = body_s + m.start()
-                    e = body_s + numbered[k + 1].start() if k + 1 < len(numbered) else body_e
-                    s, e = _strip(text, s, e)
-                    items.append(Section(s, e, "item", "issue", m.group(1)))
-            else:
-                for ls, le in logical_lines(text, body_s, body_e):
-                    # questions a lost line break ran together: "... necessary? Is the request for ..."
-                    cuts = [ls, *(m.end() for m in QUESTION_BREAK.finditer(text, ls, le)), le]
-                    for s, e in zip(cuts, cuts[1:], strict=False):
-                        s, e = _strip(text, s, e)
-                        if e > s:
-                            items.append(Section(s, e, "item", "issue"))
-    else:
-        regions = []
-        for ds, de in dec_heads:
-            m = DECISIONS_INTRO_BROKEN.match(text, de) or DECISIONS_INTRO.match(text, de)
-            content = m.end() if m else de
-            regions.append((ds, content, next_other(de)))
-        search_from = regions[0][1] if regions else 0
-        # the latest region content start at or before a position (bounds a heading's walk back)
-        contents = sorted(content for _ds, content, _re in regions)
-
-        def content_before(pos: int, bound: int) -> int:
-            k = bisect.bisect_right(contents, pos) - 1
-            return max(bound, contents[k]) if k >= 0 else bound
-
-        anchors: list[tuple[int, int, str, str]] = []  # (heading_start, heading_end, kind, number)
-        for m in DECISION_MARKER.finditer(text, search_from):
-            # a heading marker ends its line or runs into a sub-part label
-            after = _after_furniture(text, m.end())
-            inline = INLINE_FURNITURE.match(after)
-            after = after[inline.end() if inline else 0 :][:60]
-            if after.strip() and not any(rx.match(after.lstrip()) for _, rx in SUBPARTS):
-                continue
-            anchors.append((m.start(), m.end(), "heading", ""))
-        for m in REGARDING.finditer(text):
-            k = bisect.bisect_right(sub_starts, m.end())
-            line_end = text.find("\n", m.end())
-            h_end = sub_starts[k] if k < len(sub_starts) else (line_end if line_end >= 0 else n)
-            anchors.append(
-                (m.start() + len(m.group(0)) - len(m.group(0).lstrip()), h_end, "regarding", m.group(1) or "")
-            )
-        # regions of repeated decisions headings overlap (each runs to the next other heading):
-        # scan their union once
-        for content, rend in _union((content, rend) for _ds, content, rend in regions):
-            for m in STATEMENT.finditer(text, content, rend):
-                if any(rx.search(m.group(0)) for _, rx in SUBPARTS):
-                    continue
-                s = m.start() + len(m.group(0)) - len(m.group(0).lstrip())
-                # later layout: a numbered statement that its guideline/rationale labels follow heads a
-                # block like an item heading; the 2013 notice lists its statements before the blocks
-                after = _after_furniture(text, m.end()).lstrip()
-                heads_block = any(rx.match(after) for _, rx in SUBPARTS)
-                if not heads_block and text[lines.starts[lines.index(s)] : s].strip():
-                    continue  # mid-line (a lost line break) only where guideline/rationale labels follow
-                anchors.append((s, m.end(), "statement_block" if heads_block else "statement", m.group(1)))
-        anchors.sort()
-        # heading starts for decision-marker anchors
-        resolved: list[tuple[int, int, int, str, str]] = []  # (start, anchor_pos, heading_end, kind, number)
-        prev_end = search_from
-        for a_pos, a_end, kind, num in anchors:
-            if kind == "heading":
-                k = bisect.bisect_left(sub_starts, a_pos) - 1
-                bound = max(prev_end, sub_starts[k] + 1 if k >= 0 and sub_starts[k] >= prev_end else prev_end)
-                # a top-level heading between the previous item and this one bounds it too
-                kt = bisect.bisect_left(top_starts_all, a_pos) - 1
-                if kt >= 0:
-                    bound = max(bound, tops[kt][1])
-                bound = content_before(a_pos, bound)
-                start = heading_start(text, lines, a_pos, bound)
-            else:
-                start = a_pos
-            resolved.append((start, a_pos, a_end, kind, num))
-            prev_end = a_end
-        # sub-part clusters that no anchor heads (later layout: "<service> is not medically necessary ...")
-        covered_until = -1
-        anchor_iter = sorted(resolved)
-        ai = 0
-        cluster: list[tuple[int, int, str]] = []
-        clusters: list[list[tuple[int, int, str]]] = []
-        for s, e, label in subs:
-            while ai < len(anchor_iter) and anchor_iter[ai][0] <= s:
-                covered_until = s
-                cluster = []
-                ai += 1
-            if (
-                covered_until >= 0
-                and not cluster
-                and anchor_iter
-                and ai > 0
-                and anchor_iter[ai - 1][3] != "statement"
-            ):
-                # belongs to the item of the previous anchor unless it restarts the sequence
-                continue
-            if not cluster or label == "claims_admin_guideline" or label in {c[2] for c in cluster}:
-                cluster = [(s, e, label)]
-                clusters.append(cluster)
-            else:
-                cluster.append((s, e, label))
-        for cl in clusters:
-            first = cl[0][0]
-            kt = bisect.bisect_left(top_starts_all, first) - 1
-            bound = tops[kt][1] if kt >= 0 else 0
-            kp = bisect.bisect_left(sub_starts, first) - 1
-            if kp >= 0:
-                bound = max(bound, subs[kp][1] + 1)
-            bound = content_before(first, bound)
-            # the heading is the paragraph that ends just before the first label of the cluster
-            a = first
-            while a > bound and text[a - 1].isspace():
-                a -= 1
-            if a <= bound:
-                continue
-            start = _last_statement(text, heading_start(text, lines, a - 1, bound), a)
-            if start < first and text[start:first].strip():
-                resolved.append((start, first, first, "cluster", ""))
-        resolved.sort()
-        starts = [r[0] for r in resolved]
-        top_starts = sorted(s for s, _, _ in tops)
-        for idx, (start, _a_pos, h_end, kind, num) in enumerate(resolved):
-            if kind == "statement":
-                end = h_end
-            else:
-                nxt = starts[idx + 1] if idx + 1 < len(starts) else n
-                kt = bisect.bisect_right(top_starts, h_end)
-                if kt < len(top_starts):
-                    nxt = min(nxt, top_starts[kt])
-                end = nxt
-            s, e = _strip(text, start, end)
-            if e <= s:
-                continue
-            item = Section(s, e, "item", kind, num)
-            hs, he = _strip(text, s, min(h_end, e))
-            if he > hs:
-                item.children.append(Section(hs, he, "item_heading"))
-            if kind != "statement":
-                inner = subs[bisect.bisect_left(sub_starts, s) : bisect.bisect_left(sub_starts, e)]
-                for k, (ss, _se, label) in enumerate(inner):
-                    ce = inner[k + 1][0] if k + 1 < len(inner) else e
-                    cs, ce = _strip(text, ss, ce)
-                    if ce > cs:
-                        item.children.append(Section(cs, ce, label))
-            items.append(item)
-
-    # ---- top-level sections
-    out: list[Section] = []
-    item_starts = sorted(it.start for it in items)
-    first_top = tops[0][0] if tops else n
-    if first_top > 0 and text[:first_top].strip():
-        hs, he = _strip(text, 0, first_top)
-        if item_starts and item_starts[0] < he:
-            he = _strip(text, 0, item_starts[0])[1]
-        if he > hs:
-            out.append(Section(hs, he, "header"))
-    for k, (s, _e, label) in enumerate(tops):
-        # a decisions block runs on over repeated decisions headings, to the next other heading
-        end = next_other(s) if label == "decisions" else (tops[k + 1][0] if k + 1 < len(tops) else n)
-        if label != "decisions":
-            ki = bisect.bisect_right(item_starts, s)
-            if ki < len(item_starts):
-                end = min(end, item_starts[ki])
-        ss, ee = _strip(text, s, end)
-        if ee <= ss:
-            continue
-        if out and out[-1].label == label and out[-1].end <= ss:
-            out[-1].end = ee  # "HOW THE IMR ..." then "The Expert Reviewer has ...": one reviewer block
-            continue
-        out.append(Section(ss, ee, label))
-    # professional layout: guideline / rationale blocks at top level
-    if professional:
-        prof = [x for x in subs if PROFESSIONAL_SUBPART.search(text[x[0] : x[1]])]
-        for k, (s, _e, label) in enumerate(prof):
-            kt = bisect.bisect_right(top_starts_all, s)
-            next_top = top_starts_all[kt] if kt < len(top_starts_all) else n
-            end = min(next_top, prof[k + 1][0] if k + 1 < len(prof) else n)
-            ss, ee = _strip(text, s, end)
-            if ee > ss:
-                out.append(Section(ss, ee, label))
+    letter = _Letter(blank_furniture(text))
+    items = _issue_items(letter) if letter.issue_heads else _decision_items(letter)
+    out = _top_level_sections(letter, items)
+    if letter.issue_heads:
+        out += _professional_blocks(letter)
     out.extend(items)
     out.sort(key=lambda x: (x.start, -x.end))
     return out
 
 
-def _union(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Sorted, merged (start, end) ranges."""
-    out: list[tuple[int, int]] = []
-    for s, e in sorted(ranges):
-        if out and s <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], e))
+# ---------------------------------------------------------------- professional review: its issue list
+def _issue_items(letter: _Letter) -> list[Section]:
+    """One item per entry of each issue list: numbered entries, else its logical lines (questions a
+    lost line break ran together cut apart)."""
+    text = letter.text
+    items: list[Section] = []
+    for head in letter.issue_heads:
+        # up to the next heading of any kind: a repeated issue heading starts its own list
+        end = min(letter.next_top(head.end), letter.next_sub(head.end))
+        body_s, body_e = strip_range(text, head.end, end)
+        numbered = numbered_entries(text[body_s:body_e])
+        if numbered:
+            for k, m in enumerate(numbered):
+                s = body_s + m.start()
+                e = body_s + numbered[k + 1].start() if k + 1 < len(numbered) else body_e
+                s, e = strip_range(text, s, e)
+                items.append(Section(s, e, "item", "issue", m.group(1)))
+            continue
+        for ls, le in logical_lines(text, body_s, body_e):
+            # questions a lost line break ran together: "... necessary? Is the request for ..."
+            cuts = [ls, *(m.end() for m in QUESTION_BREAK.finditer(text, ls, le)), le]
+            for s, e in zip(cuts, cuts[1:], strict=False):
+                s, e = strip_range(text, s, e)
+                if e > s:
+                    items.append(Section(s, e, "item", "issue"))
+    return items
+
+
+def _professional_blocks(letter: _Letter) -> list[Section]:
+    """The guideline / rationale blocks a professional review shares between its issues (top level)."""
+    text = letter.text
+    prof = [x for x in letter.subs if PROFESSIONAL_SUBPART.search(text[x.start : x.end])]
+    out = []
+    for k, sub in enumerate(prof):
+        end = min(letter.next_top(sub.start), prof[k + 1].start if k + 1 < len(prof) else letter.n)
+        ss, ee = strip_range(text, sub.start, end)
+        if ee > ss:
+            out.append(Section(ss, ee, sub.label))
+    return out
+
+
+# ---------------------------------------------------------------- other layouts: the decisions block
+def _decision_items(letter: _Letter) -> list[Section]:
+    """Items of the decisions block(s): anchored by a decision marker, a numbered notice item or a
+    numbered statement, and sub-part clusters that no anchor heads."""
+    regions = _decision_regions(letter)
+    search_from = regions[0][0] if regions else 0
+    # the latest region content start at or before a position bounds a heading's walk back
+    contents = sorted(content for content, _end in regions)
+    anchors = sorted(
+        _marker_anchors(letter, search_from)
+        + _regarding_anchors(letter)
+        + _statement_anchors(letter, regions)
+    )
+    resolved = _resolve_headings(letter, anchors, search_from, contents)
+    resolved += _cluster_anchors(letter, sorted(resolved), contents)
+    return _item_sections(letter, sorted(resolved))
+
+
+def _decision_regions(letter: _Letter) -> list[tuple[int, int]]:
+    """(content start, end) of each decisions block: after its heading and intro sentence, up to the
+    next other heading."""
+    regions = []
+    for head in letter.decision_heads:
+        m = DECISIONS_INTRO_BROKEN.match(letter.text, head.end) or DECISIONS_INTRO.match(
+            letter.text, head.end
+        )
+        regions.append((m.end() if m else head.end, letter.next_other(head.end)))
+    return regions
+
+
+def _content_before(contents: list[int], pos: int, bound: int) -> int:
+    k = bisect.bisect_right(contents, pos) - 1
+    return max(bound, contents[k]) if k >= 0 else bound
+
+
+def _marker_anchors(letter: _Letter, search_from: int) -> list[Anchor]:
+    """Decision markers (": Upheld") that end their line or run into a sub-part label; the heading
+    they end starts earlier (``_resolve_headings``)."""
+    text = letter.text
+    anchors = []
+    for m in DECISION_MARKER.finditer(text, search_from):
+        after = after_furniture(text, m.end())
+        inline = INLINE_FURNITURE.match(after)
+        after = after[inline.end() if inline else 0 :][:60]
+        if after.strip() and not any(rx.match(after.lstrip()) for _, rx in SUBPARTS):
+            continue
+        anchors.append(Anchor(m.start(), m.start(), m.end(), "heading"))
+    return anchors
+
+
+def _regarding_anchors(letter: _Letter) -> list[Anchor]:
+    """Numbered notice items ("1) Regarding the request for ..."); the heading runs to the next
+    sub-part label, else to the line end."""
+    text = letter.text
+    anchors = []
+    for m in REGARDING.finditer(text):
+        k = bisect.bisect_right(letter.sub_starts, m.end())
+        line_end = text.find("\n", m.end())
+        h_end = (
+            letter.sub_starts[k] if k < len(letter.sub_starts) else (line_end if line_end >= 0 else letter.n)
+        )
+        s = m.start() + len(m.group(0)) - len(m.group(0).lstrip())
+        anchors.append(Anchor(s, s, h_end, "regarding", m.group(1) or ""))
+    return anchors
+
+
+def _statement_anchors(letter: _Letter, regions: list[tuple[int, int]]) -> list[Anchor]:
+    """Numbered determination statements: a "statement_block" when guideline / rationale labels
+    follow it (later layout: it heads a block), a lone "statement" otherwise (2013 notice)."""
+    text, lines = letter.text, letter.lines
+    anchors = []
+    # regions of repeated decisions headings overlap (each runs to the next other heading):
+    # scan their union once
+    for content, rend in union(regions):
+        for m in STATEMENT.finditer(text, content, rend):
+            if any(rx.search(m.group(0)) for _, rx in SUBPARTS):
+                continue
+            s = m.start() + len(m.group(0)) - len(m.group(0).lstrip())
+            after = after_furniture(text, m.end()).lstrip()
+            heads_block = any(rx.match(after) for _, rx in SUBPARTS)
+            if not heads_block and text[lines.starts[lines.index(s)] : s].strip():
+                continue  # mid-line (a lost line break) only where guideline/rationale labels follow
+            anchors.append(
+                Anchor(s, s, m.end(), "statement_block" if heads_block else "statement", m.group(1))
+            )
+    return anchors
+
+
+def _resolve_headings(
+    letter: _Letter, anchors: list[Anchor], search_from: int, contents: list[int]
+) -> list[Anchor]:
+    """Each decision-marker anchor with the start of its heading: walked back from the marker, no
+    further than the previous anchor, sub-part label, heading or region start."""
+    resolved = []
+    prev_end = search_from
+    for a in anchors:
+        if a.kind == "heading":
+            sub = letter.sub_before(a.cue)
+            bound = max(prev_end, sub.start + 1) if sub is not None and sub.start >= prev_end else prev_end
+            # a top-level heading between the previous item and this one bounds it too
+            top = letter.top_before(a.cue)
+            if top is not None:
+                bound = max(bound, top.end)
+            bound = _content_before(contents, a.cue, bound)
+            a = a._replace(start=heading_start(letter.text, letter.lines, a.cue, bound))
+        resolved.append(a)
+        prev_end = a.heading_end
+    return resolved
+
+
+def _unheaded_clusters(letter: _Letter, anchors: list[Anchor]) -> list[list[Mark]]:
+    """Runs of sub-part labels (a claims-administrator label or a repeated label starts a new run)
+    that no anchor heads: those before the first anchor or after a lone statement."""
+    ai = 0
+    cluster: list[Mark] = []
+    clusters: list[list[Mark]] = []
+    for sub in letter.subs:
+        while ai < len(anchors) and anchors[ai].start <= sub.start:
+            cluster = []
+            ai += 1
+        if ai > 0 and not cluster and anchors[ai - 1].kind != "statement":
+            continue  # belongs to the item of the previous anchor unless it restarts the sequence
+        if not cluster or sub.label == "claims_admin_guideline" or sub.label in {c.label for c in cluster}:
+            cluster = [sub]
+            clusters.append(cluster)
         else:
-            out.append((s, e))
+            cluster.append(sub)
+    return clusters
+
+
+def _cluster_anchors(letter: _Letter, anchors: list[Anchor], contents: list[int]) -> list[Anchor]:
+    """Sub-part clusters that no anchor heads (later layout: "<service> is not medically necessary ...")
+    become items; the heading is the paragraph that ends just before the cluster's first label."""
+    text = letter.text
+    out = []
+    for cl in _unheaded_clusters(letter, anchors):
+        first = cl[0].start
+        top = letter.top_before(first)
+        bound = top.end if top is not None else 0
+        sub = letter.sub_before(first)
+        if sub is not None:
+            bound = max(bound, sub.end + 1)
+        bound = _content_before(contents, first, bound)
+        a = first
+        while a > bound and text[a - 1].isspace():
+            a -= 1
+        if a <= bound:
+            continue
+        start = last_statement(text, heading_start(text, letter.lines, a - 1, bound), a)
+        if start < first and text[start:first].strip():
+            out.append(Anchor(start, first, first, "cluster"))
+    return out
+
+
+def _item_sections(letter: _Letter, anchors: list[Anchor]) -> list[Section]:
+    """One item per anchor, up to the next anchor or heading (a lone statement: its heading only),
+    with its heading and sub-part children."""
+    text = letter.text
+    items = []
+    for k, a in enumerate(anchors):
+        if a.kind == "statement":
+            end = a.heading_end
+        else:
+            nxt = anchors[k + 1].start if k + 1 < len(anchors) else letter.n
+            end = min(nxt, letter.next_top(a.heading_end))
+        s, e = strip_range(text, a.start, end)
+        if e <= s:
+            continue
+        item = Section(s, e, "item", a.kind, a.number)
+        hs, he = strip_range(text, s, min(a.heading_end, e))
+        if he > hs:
+            item.children.append(Section(hs, he, "item_heading"))
+        if a.kind != "statement":
+            inner = letter.subs_within(s, e)
+            for j, sub in enumerate(inner):
+                cs, ce = strip_range(text, sub.start, inner[j + 1].start if j + 1 < len(inner) else e)
+                if ce > cs:
+                    item.children.append(Section(cs, ce, sub.label))
+        items.append(item)
+    return items
+
+
+# ---------------------------------------------------------------- top-level sections
+def _top_level_sections(letter: _Letter, items: list[Section]) -> list[Section]:
+    """The header (text before the first heading) and one section per heading, each up to the next
+    heading or item; a decisions block runs on over repeated decisions headings."""
+    text, n, tops = letter.text, letter.n, letter.tops
+    out: list[Section] = []
+    item_starts = sorted(it.start for it in items)
+    first_top = tops[0].start if tops else n
+    if first_top > 0 and text[:first_top].strip():
+        hs, he = strip_range(text, 0, first_top)
+        if item_starts and item_starts[0] < he:
+            he = strip_range(text, 0, item_starts[0])[1]
+        if he > hs:
+            out.append(Section(hs, he, "header"))
+    for k, head in enumerate(tops):
+        if head.label == "decisions":
+            end = letter.next_other(head.start)
+        else:
+            end = tops[k + 1].start if k + 1 < len(tops) else n
+            ki = bisect.bisect_right(item_starts, head.start)
+            if ki < len(item_starts):
+                end = min(end, item_starts[ki])
+        ss, ee = strip_range(text, head.start, end)
+        if ee <= ss:
+            continue
+        if out and out[-1].label == head.label and out[-1].end <= ss:
+            out[-1].end = ee  # "HOW THE IMR ..." then "The Expert Reviewer has ...": one reviewer block
+            continue
+        out.append(Section(ss, ee, head.label))
     return out
 
 
@@ -577,9 +453,9 @@ def to_spans(doc: Doc, sections: list[Section]) -> list[Span]:
         if span is None or len(span) == 0:
             continue
         if sec.kind:
-            span.kb_id_ = sec.kind
+            span._.section_kind = sec.kind
         if sec.number:
-            span.id_ = sec.number
+            span._.section_number = sec.number
         spans.append(span)
     return spans
 
