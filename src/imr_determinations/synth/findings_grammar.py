@@ -2,7 +2,7 @@
 
 A list of finding templates teaches the model a few dozen phrasings; real letters carry examinations,
 imaging and electrodiagnostic impressions, laboratory values, vital signs, psychological scales,
-function and drug screens in thousands. The grammar (data/lexicons/findings_grammar.json) composes them
+function and drug screens in thousands. The grammar (data/lexicons/clinical_grammar.json) composes them
 from parts; about 20% of every part's values and of the forms are held out by hash (``visible``), so the
 held-out split measures findings built from vocabulary and phrasings training never saw. Of the findings
 in a synthetic letter, the grammar's ``share`` are composed here and the rest come from findings.txt.
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from imr_determinations.synth.facts import fill_slots
 
-GRAMMAR_FILE = "findings_grammar.json"
+GRAMMAR_FILE = "clinical_grammar.json"
 _ALTERNATIVES = re.compile(r"\(([^()]*\|[^()]*)\)")
 _PART = re.compile(r"\{(\w+)\}")
 _ARTICLE = re.compile(r"^(?:a|an|the)\s+", re.I)
