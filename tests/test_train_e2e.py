@@ -53,9 +53,11 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_trained_pipeline_loads_with_rule_components(tiny_model: Path) -> None:
     nlp = spacy.load(tiny_model)
     assert nlp.pipe_names == [
-        "tok2vec", "ner", "span_boundaries", "spancat", "imr_finding_context", "imr_sections",
-        "imr_determination_linker",
+        "tok2vec", "ner", "span_boundaries", "spancat", "imr_diagnosis_lists", "imr_finding_context",
+        "imr_sections", "imr_determination_linker",
     ]
+    doc = nlp("The injured worker is being treated for lumbar strain and insomnia.")
+    assert [s.text for s in doc.spans["sc"] if s.label_ == "DIAGNOSIS"] == ["lumbar strain", "insomnia"]
     assert set(nlp.get_pipe("ner").labels) == set(NER_LABELS)
     assert set(nlp.get_pipe("spancat").labels) == set(SPAN_LABELS)
     # the tokenizer tweak travels with the pipeline, no code needed to rebuild it
