@@ -251,7 +251,12 @@ def make_handler(
     static: dict[str, bytes],
     allowed_hosts: set[str] | None,
     timeout: float = SOCKET_TIMEOUT,
-):
+) -> type[BaseHTTPRequestHandler]:
+    """The request handler class bound to one store and its settings.
+
+    Over 80 lines: http.server wants a class, so its methods (one per route) are defined in here, closing
+    over the store rather than reaching it through globals.
+    """
     config = {
         "labels": list(ALL_LABELS),
         "ner_labels": list(NER_LABELS),

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from functools import cache
 
+from imr_determinations.package_data import lexicon_dir as packaged_lexicon_dir
 from imr_determinations.synth.compose import Lab, Piece, join_pieces
 from imr_determinations.synth.facts import fill_slots, fmt_date, rand_date
 from imr_determinations.synth.lexicon import GuidelineName, ServiceForm, SplitLexicon
@@ -61,112 +63,17 @@ class Item:
         return self.form.category
 
 
+@cache
+def _sentence_start_words() -> frozenset[str]:
+    text = (packaged_lexicon_dir() / "sentence_start_words.txt").read_text(encoding="utf-8")
+    return frozenset(w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#"))
+
+
 def mid_sentence(text: str) -> str:
     """Lower-case a leading common word ("Physical therapy" -> "physical therapy"), keep names."""
     first = text.split(" ", 1)[0]
     if len(first) > 1 and first[0].isupper() and first[1:].islower() and first.isalpha():
-        common = {
-            "Physical",
-            "Additional",
-            "Acupuncture",
-            "Chiropractic",
-            "Occupational",
-            "Aquatic",
-            "Massage",
-            "Electro",
-            "Home",
-            "Work",
-            "Post-operative",
-            "Purchase",
-            "Magnetic",
-            "Repeat",
-            "Open",
-            "Bone",
-            "Diagnostic",
-            "Computed",
-            "Nerve",
-            "Electrodiagnostic",
-            "Electromyography",
-            "Retrospective",
-            "Referral",
-            "Consultation",
-            "Follow-up",
-            "Cognitive",
-            "Psychotherapy",
-            "Biofeedback",
-            "Psychological",
-            "Individual",
-            "Group",
-            "Relaxation",
-            "Neuropsychological",
-            "Psychiatric",
-            "Medication",
-            "Functional",
-            "Multidisciplinary",
-            "Interdisciplinary",
-            "Chronic",
-            "Gym",
-            "Pool",
-            "Weight",
-            "Acute",
-            "Sleep",
-            "Computerized",
-            "Extracorporeal",
-            "Urine",
-            "Random",
-            "Lumbar",
-            "Cervical",
-            "Transforaminal",
-            "Facet",
-            "Medial",
-            "Radiofrequency",
-            "Interlaminar",
-            "Selective",
-            "Sacroiliac",
-            "Cortisone",
-            "Corticosteroid",
-            "Trigger",
-            "Standard",
-            "Hinged",
-            "Front",
-            "Shower",
-            "Bedside",
-            "Orthopedic",
-            "Knee",
-            "Hospital",
-            "Shoulder",
-            "Cane",
-            "Wrist",
-            "Associated",
-            "Compounded",
-            "Spinal",
-            "Hearing",
-            "Dental",
-            "Infrared",
-            "Paraffin",
-            "Vestibular",
-            "Kinesio",
-            "Manipulation",
-            "Localized",
-            "Office",
-            "Transportation",
-            "Housekeeping",
-            "Skilled",
-            "In-home",
-            "Detoxification",
-            "Ultrasound",
-            "Right",
-            "Left",
-            "Bilateral",
-            "Microdiscectomy",
-            "Foraminotomy",
-            "Posterior",
-            "Anterior",
-            "Total",
-            "Continuous",
-            "Hot/cold",
-        }
-        if first in common:
+        if first in _sentence_start_words():
             return first.lower() + text[len(first) :]
     return text
 

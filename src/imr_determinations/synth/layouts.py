@@ -5,6 +5,8 @@ wrapping and other extraction noise are applied afterwards by ``noise``. Span ro
 ``heading`` (the item's own DISPUTED_SERVICE mention), ``item_decision`` (the item's
 DECISION), ``summary``, ``closing``, ``restatement``, ``citation``, ``rationale``,
 ``symptom`` (composed symptom reports, not lexicon findings).
+
+Over 500 lines: the five layouts share one Builder and one context, one function per layout.
 """
 
 from __future__ import annotations
