@@ -19,7 +19,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
 
 import numpy
 from spacy.language import Language
@@ -189,7 +188,8 @@ def merge_into(doc: Doc, items: list[Span], spans_key: str = SPANS_KEY, keep_exi
 
 
 class DiagnosisLists:
-    """Adds the items of cue-led diagnosis lists to a span group; no weights, nothing to serialise."""
+    """Adds the items of cue-led diagnosis lists to a span group; no weights, nothing to serialise
+    (the cue data ships with the package)."""
 
     def __init__(self, name: str = FACTORY, spans_key: str = SPANS_KEY, keep_existing: bool = False) -> None:
         self.name = name
@@ -199,16 +199,6 @@ class DiagnosisLists:
     def __call__(self, doc: Doc) -> Doc:
         merge_into(doc, diagnosis_spans(doc), self.spans_key, self.keep_existing)
         return doc
-
-    def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterator[Doc]:
-        for doc in docs:
-            yield self(doc)
-
-    def to_disk(self, path: Any, *, exclude: Iterable[str] = ()) -> None:
-        return None
-
-    def from_disk(self, path: Any, *, exclude: Iterable[str] = ()) -> DiagnosisLists:
-        return self
 
 
 @Language.factory(
