@@ -11,18 +11,34 @@ from pathlib import Path
 import spacy
 import typer
 from spacy.language import Language
+from spacy.util import load_config
 
 from imr_determinations.evaluation.provenance import write_metrics
 from imr_determinations.evaluation.spans import load_docs, render_table, score
 
-# name, config overrides, components left out
+LINKER = "imr_determination_linker"
+REPAIR = "imr_entity_repair"
+# name, config overrides, components left out (REPAIR: the component of the shipped config)
 ABLATIONS = (
-    ("no-mention-checks", {"imr_determination_linker": {"check_mentions": False}}, ()),
-    ("no-entity-repairs", {"imr_determination_linker": {"sync_ents": False}}, ()),
+    ("no-mention-checks", {REPAIR: {"check_mentions": False}}, ()),
+    ("no-entity-repairs", {}, (REPAIR,)),
     ("argmax-boundaries", {"span_boundaries": {"boundary_threshold": 1.0}}, ()),
     ("spancat-diagnoses", {}, ("imr_diagnosis_lists",)),
     ("lists-and-spancat-diagnoses", {"imr_diagnosis_lists": {"keep_existing": True}}, ()),
 )
+# a pipeline saved before imr_entity_repair existed: its linker repairs doc.ents itself
+LEGACY_OVERRIDES = {
+    "no-mention-checks": {LINKER: {"check_mentions": False}},
+    "no-entity-repairs": {LINKER: {"sync_ents": False}},
+}
+
+
+def ablation(model: Path, name: str, overrides: dict, leave_out: tuple[str, ...]) -> Language:
+    """The model with one part switched off, whether or not it was saved with imr_entity_repair."""
+    pipeline = load_config(model / "config.cfg", interpolate=False)["nlp"]["pipeline"]
+    if name in LEGACY_OVERRIDES and REPAIR not in pipeline:
+        overrides, leave_out = LEGACY_OVERRIDES[name], ()
+    return spacy.load(model, config={"components": overrides}, exclude=list(leave_out))
 
 
 def main(
@@ -32,7 +48,7 @@ def main(
     baseline: bool = typer.Option(True, help="Also score the rule baseline (imr_determinations.rules)"),
     ablations: bool = typer.Option(
         False,
-        help="Also score the model with parts switched off: the linker's mention checks, all its entity "
+        help="Also score the model with parts switched off: the mention checks, all the entity "
         "repairs, the summed-probability boundary decoding (argmax instead), the diagnosis lists (spancat's "
         "DIAGNOSIS spans instead) and spancat's DIAGNOSIS spans outside the lists kept beside them",
     ),
@@ -40,7 +56,7 @@ def main(
     systems: dict[str, Language] = {"model": spacy.load(model)}
     if ablations:
         for name, overrides, leave_out in ABLATIONS:
-            systems[name] = spacy.load(model, config={"components": overrides}, exclude=list(leave_out))
+            systems[name] = ablation(model, name, overrides, leave_out)
     if baseline:
         from imr_determinations.rules import build_rule_pipeline
 

@@ -86,6 +86,30 @@ def test_pipeline_failure_gives_an_error_row_for_that_letter_only(
     assert result.exit_code == 3  # some letters are error rows
 
 
+@pytest.mark.parametrize("n_process", [1, 2])
+def test_a_linker_bug_gives_an_error_row_for_the_letter_that_hits_it(
+    letter_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, n_process: int
+) -> None:
+    # the linker lets a programming error propagate (no flagged record hiding it); the batch goes on
+    from imr_determinations.linking import component
+
+    real = component.case_facts
+
+    def case_facts(text, *args):
+        if "EXPLODE" in text:
+            raise TypeError("broken step")
+        return real(text, *args)
+
+    monkeypatch.setattr(component, "case_facts", case_facts)
+    bad = letter_folder / "letter_1.txt"
+    bad.write_text(bad.read_text() + "\nEXPLODE\n")
+    out = tmp_path / "out.jsonl"
+    _run([letter_folder], out, n_process=n_process, batch_size=2)
+    status = {Path(r["source"]).name: (r["status"], r["error"]) for r in _records(out)}
+    assert status.pop("letter_1.txt") == ("error", "pipeline failed: TypeError: broken step")
+    assert [s for s, _ in status.values()] == ["ok"] * 5
+
+
 def test_exit_code_is_nonzero_only_when_nothing_worked(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_bytes(b"")
     (tmp_path / "b.txt").write_bytes(b"  \n")

@@ -96,10 +96,12 @@ def rules():
 
 @pytest.fixture(scope="module")
 def model_layers():
-    """Tokenizer, sections and the linker in model mode (no NER spans: the layers around a model)."""
+    """Tokenizer, sections, the linker in model mode and the entity repair (no NER spans: the layers
+    around a model)."""
     nlp = blank_nlp()
     nlp.add_pipe("imr_sections")
     nlp.add_pipe("imr_determination_linker")
+    nlp.add_pipe("imr_entity_repair")
     return nlp
 
 

@@ -1,4 +1,5 @@
 import re
+from pathlib import Path
 
 import pytest
 from layouts import (
@@ -20,6 +21,8 @@ def _pipeline(rules_only):
     nlp = blank_nlp()
     nlp.add_pipe("imr_sections")
     nlp.add_pipe("imr_determination_linker", config={"rules_only": rules_only})
+    if not rules_only:  # the trained pipeline's rule components
+        nlp.add_pipe("imr_entity_repair")
     return nlp
 
 
@@ -30,7 +33,7 @@ def rules():
 
 @pytest.fixture(scope="module")
 def model_like():
-    """Sections + linker reading spans set by hand (stands in for the trained NER/spancat)."""
+    """Sections + linker + entity repair reading spans set by hand (stands in for the trained NER/spancat)."""
     return _pipeline(False)
 
 
@@ -306,6 +309,49 @@ def test_spans_only_fallback_without_sections(model_like):
     doc = model_like.get_pipe("imr_determination_linker")(doc)
     (det,) = doc._.determinations
     assert (det["service"], det["decision"]) == ("Lumbar MRI", "UPHELD")
+
+
+def _raise_on_marker(error: type[Exception]):
+    """A stand-in for the linker's case_facts step that raises ``error`` on a letter saying EXPLODE."""
+    from imr_determinations.linking import component
+
+    real = component.case_facts
+
+    def case_facts(text, *args):
+        if "EXPLODE" in text:
+            raise error("broken step")
+        return real(text, *args)
+
+    return case_facts
+
+
+@pytest.mark.parametrize("error", [TypeError, AttributeError, KeyError, NameError])
+def test_a_programming_error_in_the_linker_fails_loudly(rules, monkeypatch, error):
+    monkeypatch.setattr("imr_determinations.linking.component.case_facts", _raise_on_marker(error))
+    linker = rules.get_pipe("imr_determination_linker")
+    sections = rules.get_pipe("imr_sections")
+    assert linker(sections(rules.make_doc(SEED_LAYOUT)))._.determinations  # only the letter hitting the bug
+    # the component itself: nlp() would re-raise a component's KeyError as spaCy's E109 ValueError
+    with pytest.raises(error, match="broken step"):
+        linker(sections(rules.make_doc(SEED_LAYOUT + "\nEXPLODE\n")))
+
+
+@pytest.mark.parametrize("error", [ValueError, IndexError])
+def test_a_letter_the_linker_cannot_read_is_a_flagged_record(rules, monkeypatch, error):
+    monkeypatch.setattr("imr_determinations.linking.component.case_facts", _raise_on_marker(error))
+    doc = rules(SEED_LAYOUT + "\nEXPLODE\n")
+    assert doc._.determinations == []
+    assert doc._.warnings == [f"linker failed: {error.__name__}: broken step"]
+
+
+def test_linker_without_imr_sections_names_the_missing_component():
+    from imr_determinations.linking.items import PipeOrderError
+
+    nlp = blank_nlp()
+    nlp.add_pipe("imr_determination_linker", config={"rules_only": True})
+    with pytest.raises(PipeOrderError, match="add the imr_sections component before"):
+        nlp(SEED_LAYOUT)
+    assert nlp.get_pipe_meta("imr_determination_linker").requires == ["doc.spans"]
 
 
 def test_json_able(rules):
@@ -602,23 +648,77 @@ def test_linker_drops_original_and_authorized_portions_as_services(model_like):
     assert doc._.determinations[0]["original_request"] == "Norco 10/325mg #60"
 
 
-def test_linker_drops_the_tok2vec_tensor_unless_asked(model_like):
-    # the tensor is most of a serialised Doc; nlp.pipe(n_process>1) ships Docs between processes
+CONFIG = Path(__file__).resolve().parents[1] / "configs" / "config.cfg"
+
+
+def _clipped_heading_doc(nlp):
+    """SEED_LAYOUT whose item-heading service the "model" clipped; after the rule components."""
+    ents = [e for e in SEED_ENTS if not (e[0].startswith("Physical therapy") and e[1] == 1)]
+    return _annotate(nlp, SEED_LAYOUT, [*ents, ("Physical therapy", 1, "DISPUTED_SERVICE")])
+
+
+def _service_ents(doc):
+    return [(e.start_char, e.end_char) for e in doc.ents if e.label_ == "DISPUTED_SERVICE"]
+
+
+def test_the_linker_leaves_the_model_entities_to_the_entity_repair(model_like):
+    # the linker declares only doc._ attributes; doc.ents is rewritten by the component that says so
+    linker_only = blank_nlp()
+    linker_only.add_pipe("imr_sections")
+    linker_only.add_pipe("imr_determination_linker")
+    bare = _clipped_heading_doc(linker_only)
+    repaired = _clipped_heading_doc(model_like)
+    assert bare._.determinations == repaired._.determinations
+    start, end = repaired._.determinations[0]["spans"]["service"]
+    assert (start, end) not in _service_ents(bare) and (start, end) in _service_ents(repaired)
+    assert model_like.get_pipe_meta("imr_entity_repair").assigns == ["doc.ents", "doc._.warnings"]
+    assert "doc.ents" not in model_like.get_pipe_meta("imr_determination_linker").assigns
+
+
+def test_entity_repair_before_the_linker_names_the_pipe_order():
+    from imr_determinations.linking.items import PipeOrderError
+
+    nlp = blank_nlp()
+    nlp.add_pipe("imr_entity_repair")
+    with pytest.raises(PipeOrderError, match="after the linker"):
+        nlp("Lumbar MRI: Upheld")
+
+
+def test_config_of_a_pipeline_saved_before_the_entity_repair_keeps_its_output(model_like):
+    # a saved pipeline's config carries the linker options of its day; it has no imr_entity_repair
     import numpy
 
-    doc = model_like.make_doc(SEED_LAYOUT)
+    old = blank_nlp()
+    old.add_pipe("imr_sections")
+    old.add_pipe(
+        "imr_determination_linker", config={"sync_ents": True, "keep_tensor": False, "check_mentions": True}
+    )
+    legacy = _clipped_heading_doc(old)
+    assert _service_ents(legacy) == _service_ents(_clipped_heading_doc(model_like))
+    doc = old.make_doc(SEED_LAYOUT)
     doc.tensor = numpy.ones((len(doc), 8), dtype="float32")
-    for _, proc in model_like.pipeline:
+    for _, proc in old.pipeline:
         doc = proc(doc)
     assert doc.tensor.size == 0
-    keep = _pipeline(False)
-    keep.get_pipe("imr_determination_linker").keep_tensor = True
-    doc = keep.make_doc(SEED_LAYOUT)
-    doc.tensor = numpy.ones((len(doc), 8), dtype="float32")
-    for _, proc in keep.pipeline:
-        doc = proc(doc)
-    assert doc.tensor.shape == (len(doc), 8)
 
+
+def test_trained_config_ends_with_the_entity_repair_and_a_tensor_dropping_doc_cleaner():
+    # the tensor is most of a serialised Doc; nlp.pipe(n_process>1) ships Docs between processes
+    import numpy
+    from spacy.util import load_config
+
+    config = load_config(CONFIG, interpolate=False)
+    assert config["nlp"]["pipeline"][-3:] == ["imr_determination_linker", "imr_entity_repair", "doc_cleaner"]
+    cleaner = {k: v for k, v in config["components"]["doc_cleaner"].items() if k != "factory"}
+    nlp = _pipeline(False)
+    nlp.add_pipe(config["components"]["doc_cleaner"]["factory"], config=cleaner)
+    doc = nlp.make_doc(SEED_LAYOUT)
+    doc.tensor = numpy.ones((len(doc), 8), dtype="float32")
+    for name, proc in nlp.pipeline:
+        doc = proc(doc)
+        if name == "imr_entity_repair":  # the rule components neither read nor drop it
+            assert doc.tensor.shape == (len(doc), 8)
+    assert doc.tensor is None
 
 
 def test_findings_carry_offsets_and_spancat_scores(model_like):

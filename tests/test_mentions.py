@@ -44,6 +44,7 @@ def nlp():
     nlp = blank_nlp()
     nlp.add_pipe("imr_sections")
     nlp.add_pipe("imr_determination_linker")
+    nlp.add_pipe("imr_entity_repair")
     return nlp
 
 

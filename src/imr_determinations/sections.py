@@ -472,6 +472,6 @@ class SectionSegmenter:
         return doc
 
 
-@Language.factory("imr_sections", default_config={"spans_key": SECTIONS_KEY})
+@Language.factory("imr_sections", assigns=["doc.spans"], default_config={"spans_key": SECTIONS_KEY})
 def make_sections(nlp: Language, name: str, spans_key: str) -> SectionSegmenter:
     return SectionSegmenter(nlp, name, spans_key)

@@ -32,6 +32,7 @@ from ..io import LetterReadError, iter_letter_paths, read_letter
 from ..tokenizer import blank_nlp
 
 LINKER = "imr_determination_linker"
+REPAIR = "imr_entity_repair"
 
 
 # --------------------------------------------------------------------------- inputs
@@ -325,7 +326,8 @@ def run_benchmark(
     else:
         report["pdf_extraction"] = {"skipped": "no PDF letters in the input"}
 
-    disable = [LINKER] if LINKER in nlp.pipe_names else []
+    # the entity repair reads the linker's records: it goes with it
+    disable = [name for name in (LINKER, REPAIR) if name in nlp.pipe_names]
     pipelines: list[tuple[str, Language, list[str]]] = [
         ("tokenizer: spacy.blank(en)", spacy.blank("en"), []),
         ("tokenizer: blank_nlp()", blank_nlp(), []),

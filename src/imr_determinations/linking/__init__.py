@@ -20,17 +20,19 @@ ends mid-sentence, or whose last item has no rationale, is reported as truncated
 
 Cost: one pass over the spans into per-label sorted lists, then bisections per item (linear in
 document length and span count); span texts are slices of one ``doc.text``; normalisers are cached.
-It never raises: a failure becomes a warning.
+A letter it cannot read gets no determinations and a warning; a bug or a missing ``imr_sections``
+raises (``component.DeterminationLinker``).
 
 Modules, in the order ``component.link`` uses them:
 ``items`` (sections -> one ``ItemView`` per item, shared blocks split, truncation),
 ``rule_mentions`` (the rules-only stand-ins for the NER spans), ``spans`` (``Mention`` and its index),
 ``headings`` (what an item heading says), ``determinations`` (one ``Determination`` per item, merged
-and de-duplicated), ``guidelines`` (cited guidelines and their pages), ``case_facts``, ``entities``
-(``doc.ents`` made to agree with the records) and ``patterns`` (the linker's own wording cues; the
-shared layout cues are in ``imr_determinations.layout``).
+and de-duplicated), ``guidelines`` (cited guidelines and their pages), ``case_facts``, ``entities`` (the
+``imr_entity_repair`` component after the linker: ``doc.ents`` made to agree with the records) and
+``patterns`` (the linker's own wording cues; the shared layout cues are in ``imr_determinations.layout``).
 """
 
 from .component import make_linker
+from .entities import make_entity_repair
 
-__all__ = ["make_linker"]
+__all__ = ["make_entity_repair", "make_linker"]

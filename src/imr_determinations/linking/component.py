@@ -22,7 +22,7 @@ from .determinations import (
     fallback_items,
     merge_statements,
 )
-from .entities import sync_service_ents
+from .entities import repair_ents
 from .items import ItemView, item_views, sections_of, split_shared_blocks, truncation
 from .patterns import IMR_MARKERS
 from .rule_mentions import rule_mentions
@@ -119,7 +119,16 @@ def link(
 
 
 class DeterminationLinker:
-    """Writes ``doc._.determinations``, ``doc._.case`` and ``doc._.warnings`` (plain JSON values)."""
+    """Writes ``doc._.determinations``, ``doc._.case`` and ``doc._.warnings`` (plain JSON values).
+
+    A letter the linker cannot read (a ``ValueError`` or ``IndexError`` from its text and spans) gets
+    no determinations and a warning, so a batch goes on; any other exception is a bug or a pipeline
+    put together wrongly and propagates (``imr extract`` turns it into that letter's error row).
+
+    ``sync_ents``, ``keep_tensor`` and ``check_mentions`` are only set by the configs of pipelines saved
+    before ``imr_entity_repair`` and ``doc_cleaner`` existed (as true, false and true): with them the
+    linker still repairs ``doc.ents`` and drops the tensor itself, so those pipelines keep their output.
+    """
 
     def __init__(
         self,
@@ -128,9 +137,9 @@ class DeterminationLinker:
         rules_only: bool = False,
         sections_key: str = SECTIONS_KEY,
         spans_key: str = SPANS_KEY,
-        sync_ents: bool = True,
-        keep_tensor: bool = False,
-        check_mentions: bool = True,
+        sync_ents: bool | None = None,
+        keep_tensor: bool | None = None,
+        check_mentions: bool | None = None,
     ) -> None:
         self.name = name
         self.rules_only = rules_only
@@ -143,16 +152,14 @@ class DeterminationLinker:
     def __call__(self, doc: Doc) -> Doc:
         try:
             dets, case, warnings = link(doc, self.rules_only, self.sections_key, self.spans_key)
-            if self.sync_ents and not self.rules_only:
-                sync_service_ents(doc, dets, self.check_mentions)
-        except Exception as exc:  # a bad letter must not stop a batch; the record says what happened
+        except (ValueError, IndexError) as exc:  # this letter's text or spans; the record says so
             dets, case, warnings = [], {}, [f"linker failed: {type(exc).__name__}: {exc}"]
         doc._.determinations = dets
         doc._.case = case
         doc._.warnings = warnings
-        if not self.keep_tensor:
-            # tok2vec's tensor is two thirds of a serialised Doc and nothing after the linker reads
-            # it; dropping it is what lets nlp.pipe(n_process=2) reach ~1.7x (docs/design.md)
+        if self.sync_ents and not self.rules_only:
+            repair_ents(doc, self.check_mentions is not False)
+        if self.keep_tensor is False:
             doc.tensor = numpy.zeros((0,), dtype="float32")
         return doc
 
@@ -160,14 +167,8 @@ class DeterminationLinker:
 @Language.factory(
     "imr_determination_linker",
     assigns=["doc._.determinations", "doc._.case", "doc._.warnings"],
-    default_config={
-        "rules_only": False,
-        "sections_key": SECTIONS_KEY,
-        "spans_key": SPANS_KEY,
-        "sync_ents": True,
-        "keep_tensor": False,
-        "check_mentions": True,
-    },
+    requires=["doc.spans"],
+    default_config={"rules_only": False, "sections_key": SECTIONS_KEY, "spans_key": SPANS_KEY},
 )
 def make_linker(
     nlp: Language,
@@ -175,9 +176,9 @@ def make_linker(
     rules_only: bool,
     sections_key: str,
     spans_key: str,
-    sync_ents: bool,
-    keep_tensor: bool,
-    check_mentions: bool,
+    sync_ents: bool | None = None,
+    keep_tensor: bool | None = None,
+    check_mentions: bool | None = None,
 ) -> DeterminationLinker:
     return DeterminationLinker(
         nlp, name, rules_only, sections_key, spans_key, sync_ents, keep_tensor, check_mentions

@@ -1,10 +1,15 @@
 """``doc.ents`` made to agree with the records: each item's service span is its DISPUTED_SERVICE
-entity, and the other service mentions are checked against the items (``mentions``)."""
+entity, and the other service mentions are checked against the items (``mentions``).
+
+The spaCy component ``imr_entity_repair`` does it right after ``imr_determination_linker``: it reads
+the records the linker wrote (``doc._.determinations``), so it cannot run before it, and the linker
+reads the model's own entities, so the records never depend on the repair."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from spacy.language import Language
 from spacy.tokens import Doc
 
 from ..layout import PORTION_PREDICATE
@@ -21,6 +26,7 @@ from ..mentions import (
     tidy_mention,
     widen_to_items,
 )
+from .items import PipeOrderError
 
 
 def sync_service_ents(doc: Doc, dets: list[dict[str, Any]], check_mentions: bool = True) -> None:
@@ -87,3 +93,42 @@ def _check_service_mentions(doc: Doc, ents: list, items: list[str], portions: li
     return [
         e for e in kept if e.label_ != "DISPUTED_SERVICE" or not PORTION_PREDICATE.match(text, e.end_char)
     ]
+
+
+REPAIR_FACTORY = "imr_entity_repair"
+
+
+class EntityRepair:
+    """Rewrites ``doc.ents`` from ``doc._.determinations`` (``sync_service_ents``)."""
+
+    def __init__(self, name: str = REPAIR_FACTORY, check_mentions: bool = True) -> None:
+        self.name = name
+        self.check_mentions = check_mentions
+
+    def __call__(self, doc: Doc) -> Doc:
+        if doc._.determinations is None:
+            raise PipeOrderError(
+                f"{self.name} needs the records of imr_determination_linker (doc._.determinations): "
+                "add it after the linker"
+            )
+        repair_ents(doc, self.check_mentions)
+        return doc
+
+
+def repair_ents(doc: Doc, check_mentions: bool) -> None:
+    """``sync_service_ents`` on the Doc's records; when this letter's spans cannot be repaired (spaCy
+    refuses a span, an offset is past the text) the model's entities stay and the record says so."""
+    try:
+        sync_service_ents(doc, doc._.determinations, check_mentions)
+    except (ValueError, IndexError) as exc:
+        doc._.warnings = [*(doc._.warnings or []), f"entity repair failed: {type(exc).__name__}: {exc}"]
+
+
+@Language.factory(
+    REPAIR_FACTORY,
+    assigns=["doc.ents", "doc._.warnings"],
+    requires=["doc._.determinations"],
+    default_config={"check_mentions": True},
+)
+def make_entity_repair(nlp: Language, name: str, check_mentions: bool) -> EntityRepair:
+    return EntityRepair(name, check_mentions)

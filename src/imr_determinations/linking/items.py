@@ -11,7 +11,7 @@ from spacy.tokens import Doc
 
 from ..mentions import content_words, item_occurrences
 from ..section_text import logical_lines
-from ..sections import Section, segment
+from ..sections import Section
 from .headings import heading_service
 from .patterns import CITATION_START, CLOSING_LINES, IMR_MARKERS, SENTENCE_STOP, TERMINAL_END
 from .spans import clean_service
@@ -40,24 +40,27 @@ class ItemView:
         return [(s, e) for s, e, label in self.parts if label == "rationale"]
 
 
+class PipeOrderError(RuntimeError):
+    """A component ran without the component whose output it reads: the pipeline is put together
+    wrongly (every letter would fail the same way), not a bad letter."""
+
+
 def sections_of(doc: Doc, key: str) -> list[Section]:
-    """The Doc's sections (``imr_sections``), or the text segmented here when that did not run."""
-    if key in doc.spans:
-        return [
-            Section(
-                sp.start_char,
-                sp.end_char,
-                sp.label_,
-                (sp._.section_kind or "") if sp.label_ == "item" else "",
-                (sp._.section_number or "") if sp.label_ == "item" else "",
-            )
-            for sp in doc.spans[key]
-        ]
-    flat: list[Section] = []
-    for sec in segment(doc.text):
-        flat.append(sec)
-        flat.extend(sec.children)
-    return flat
+    """The Doc's sections, as ``imr_sections`` wrote them to ``doc.spans[key]``."""
+    if key not in doc.spans:
+        raise PipeOrderError(
+            f'doc.spans["{key}"] is missing: add the imr_sections component before imr_determination_linker'
+        )
+    return [
+        Section(
+            sp.start_char,
+            sp.end_char,
+            sp.label_,
+            (sp._.section_kind or "") if sp.label_ == "item" else "",
+            (sp._.section_number or "") if sp.label_ == "item" else "",
+        )
+        for sp in doc.spans[key]
+    ]
 
 
 def item_views(sections: list[Section]) -> tuple[list[ItemView], list[Section]]:
