@@ -57,7 +57,8 @@ def load_model(path: Path) -> tuple[Any, list[str]]:
 
 
 def predict(nlp, texts: list[str]) -> list[Prediction]:
-    """One pass of nlp.pipe; a Doc the linker failed on keeps its warning (never stops the batch)."""
+    """One pass of nlp.pipe; a letter the linker could not read keeps its warning, a bug stops the run
+    (scoring it as a letter without items would hide it)."""
     return [
         Prediction(list(doc._.determinations or []), list(doc._.warnings or []))
         for doc in nlp.pipe(texts, batch_size=BATCH_SIZE)
