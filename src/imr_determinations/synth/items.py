@@ -311,7 +311,7 @@ def citation_prose(rng: random.Random, lex: SplitLexicon, item: Item) -> tuple[l
 
 
 def finding(rng: random.Random, lex: SplitLexicon, role: str = "summary") -> Lab:
-    if rng.random() < lex.finding_grammar.share:
+    if lex.finding_grammar.share and rng.random() < lex.finding_grammar.share:
         return Lab(lex.finding_grammar.compose(rng), "CLINICAL_FINDING", role)
     return Lab(fill_slots(rng.choice(lex.findings), rng), "CLINICAL_FINDING", role)
 
