@@ -95,17 +95,11 @@ def score_models(models: dict[str, str], splits: list[str]) -> dict[str, dict[st
     """{split: {model: label_scores}} for every NAME=PATH split; an empty split is skipped, said on stderr."""
     import spacy
 
-    from .spans import load_docs, score
+    from .spans import score_splits
 
     scores: dict[str, dict[str, dict[str, float]]] = {}
     for name, path in models.items():
-        nlp = spacy.load(path)
-        for spec in splits:
-            split_name, _, split_path = spec.partition("=")
-            docs = load_docs(nlp, Path(split_path))
-            if not docs:
-                typer.echo(f"split {split_name}: no documents at {split_path}, skipped", err=True)
-                continue
-            scores.setdefault(split_name, {})[name] = label_scores(score(nlp, docs))
+        for split_name, result in score_splits(spacy.load(path), splits):
+            scores.setdefault(split_name, {})[name] = label_scores(result)
             typer.echo(f"{name}: split {split_name} scored", err=True)
     return scores

@@ -1,14 +1,16 @@
 """Span-level scores of a pipeline on gold DocBins: per-label P/R/F, overlap scores, candidate recall.
 
-``scripts/evaluate.py`` (the ``evaluate`` and ``evaluate-ablations`` project commands) and
-``scripts/seed_spread.py`` score with these, so every span figure is computed the same way.
+``scripts/evaluate.py`` (the ``evaluate`` and ``evaluate-ablations`` project commands), seed_spread.py and
+variants.py score with these, so every span figure is computed the same way.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import typer
 from spacy.language import Language
 from spacy.scorer import Scorer
 from spacy.tokens import DocBin
@@ -24,6 +26,17 @@ def load_docs(nlp: Language, path: Path) -> list:
     for f in files:
         docs.extend(DocBin().from_disk(f).get_docs(nlp.vocab))
     return docs
+
+
+def score_splits(nlp: Language, splits: list[str]) -> Iterator[tuple[str, dict]]:
+    """(split name, score result) for each NAME=PATH split; an empty split is skipped, said on stderr."""
+    for spec in splits:
+        name, _, path = spec.partition("=")
+        docs = load_docs(nlp, Path(path))
+        if not docs:
+            typer.echo(f"split {name}: no documents at {path}, skipped", err=True)
+            continue
+        yield name, score(nlp, docs)
 
 
 def score(nlp: Language, gold_docs: list, batch_size: int = 16) -> dict:

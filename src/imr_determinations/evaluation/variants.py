@@ -83,7 +83,7 @@ def score_variants(variants: list[dict[str, Any]], splits: list[str], models_dir
     or an empty split is skipped and said on stderr (the table shows what was measured, nothing else)."""
     import spacy
 
-    from .spans import load_docs, score
+    from .spans import score_splits
 
     out: dict[str, Any] = {}
     for v in variants:
@@ -92,14 +92,9 @@ def score_variants(variants: list[dict[str, Any]], splits: list[str], models_dir
             typer.echo(f"{v['name']} seed {v['seed']}: no model at {model}, skipped", err=True)
             continue
         nlp = spacy.load(model, exclude=v.get("exclude", []), config={"components": v.get("components", {})})
-        for spec in splits:
-            split_name, _, split_path = spec.partition("=")
-            docs = load_docs(nlp, Path(split_path))
-            if not docs:
-                typer.echo(f"split {split_name}: no documents at {split_path}, skipped", err=True)
-                continue
+        for split_name, result in score_splits(nlp, splits):
             seeds = out.setdefault(split_name, {}).setdefault(v["name"], {})
-            seeds[str(v["seed"])] = variant_scores(score(nlp, docs))
+            seeds[str(v["seed"])] = variant_scores(result)
             typer.echo(f"{v['name']} seed {v['seed']}: split {split_name} scored", err=True)
     return out
 
