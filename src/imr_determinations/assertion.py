@@ -29,10 +29,9 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from spacy.attrs import IS_SPACE, LOWER
 from spacy.language import Language
-from spacy.matcher import Matcher
-from spacy.tokens import Doc, Span
-from spacy.util import filter_spans
+from spacy.tokens import Doc
 
 from .labels import SPANS_KEY
 
@@ -54,14 +53,28 @@ def _data(name: str) -> str:
     return resources.files("imr_determinations").joinpath("data", name).read_text(encoding="utf-8")
 
 
-def _token_pattern(words: list[str]) -> list[dict[str, Any]]:
-    """Matcher pattern of a cue's words, allowing whitespace tokens (line breaks) between them."""
-    pattern: list[dict[str, Any]] = []
-    for k, word in enumerate(words):
-        if k:
-            pattern.append({"IS_SPACE": True, "OP": "*"})
-        pattern.append({"LOWER": word})
-    return pattern
+class CueIndex:
+    """Cue word sequences by their first word, matched on a doc's non-space tokens, so a line break
+    between a cue's words does not stop it. One dict look-up per token: spaCy's Matcher, with a
+    whitespace wildcard between words, tried every pattern at every token and cost a quarter of the
+    trained pipeline's time."""
+
+    def __init__(self) -> None:
+        self.by_first: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+
+    def add(self, key: int, words: list[str]) -> None:
+        self.by_first.setdefault(words[0], []).append((tuple(words), key))
+
+    def __call__(self, lowers: list[str], positions: list[int]) -> list[tuple[int, int, int]]:
+        """(key, start, end) token offsets of every cue in the non-space tokens ``lowers`` (at doc
+        offsets ``positions``), in the order of their start."""
+        found = []
+        for k, word in enumerate(lowers):
+            for words, key in self.by_first.get(word, ()):
+                n = len(words)
+                if n == 1 or tuple(lowers[k : k + n]) == words:
+                    found.append((key, positions[k], positions[k + n - 1] + 1))
+        return found
 
 
 def _expand(literal: str) -> Iterator[list[str]]:
@@ -72,6 +85,20 @@ def _expand(literal: str) -> Iterator[list[str]]:
         choices.append(m.group(1).split("|") if m else [word])
     for combo in itertools.product(*choices):
         yield list(combo)
+
+
+def _space_tokens(doc: Doc) -> list[int]:
+    """Offsets of the whitespace tokens (line breaks in PDF text), read from one array."""
+    return [i for i, flag in enumerate(doc.to_array([IS_SPACE]).tolist()) if flag]
+
+
+def _non_space(doc: Doc, spaces: list[int]) -> tuple[list[str], list[int]]:
+    """The lower-case forms of the non-space tokens and their offsets."""
+    strings = doc.vocab.strings
+    skip = set(spaces)
+    positions = [i for i in range(len(doc)) if i not in skip]
+    lowers = doc.to_array([LOWER]).tolist()
+    return [strings[lowers[i]] for i in positions], positions
 
 
 @cache
@@ -130,35 +157,42 @@ class FindingContext:
         # None: the scope runs to a terminator or the sentence end, as ConText's default
         self.max_scope = max_scope if max_scope is not None else lexicon.get("max_scope")
         self.doc_words = {w.lower() for w in lexicon["documentation_words"]}
-        self.matcher = Matcher(nlp.vocab)
-        self.kinds: dict[str, tuple[str, str, bool]] = {}
+        self.index = CueIndex()
+        self.kinds: list[tuple[str, str, bool]] = []
         entries = [
             (c["literal"], c["category"], c["direction"], c.get("result", False)) for c in lexicon["cues"]
         ]
         entries += [(p, "pseudo", "none", False) for p in lexicon["pseudo"]]
         entries += [(t, "terminator", "none", False) for t in lexicon["terminators"]]
-        for k, (literal, category, direction, result) in enumerate(entries):
-            key = f"cue{k}"
-            self.kinds[key] = (category, direction, result)
-            self.matcher.add(key, [_token_pattern(words) for words in _expand(literal)])
+        for key, (literal, category, direction, result) in enumerate(entries):
+            self.kinds.append((category, direction, result))
+            for words in _expand(literal):
+                self.index.add(key, words)
 
-    def cues(self, doc: Doc) -> list[Cue]:
-        """Cue matches, the longest where they overlap; a pseudo cue masks every cue it overlaps."""
-        strings = doc.vocab.strings
-        spans = [Span(doc, s, e, label=strings[m]) for m, s, e in self.matcher(doc)]
-        pseudo = [sp for sp in spans if self.kinds[sp.label_][0] == "pseudo"]
-        spans = [sp for sp in spans if not any(p.start < sp.end and sp.start < p.end for p in pseudo)]
-        out = []
-        for sp in sorted(filter_spans(spans), key=lambda sp: sp.start):
-            out.append(Cue(sp.start, sp.end, *self.kinds[sp.label_]))
-        return out
+    def cues(self, doc: Doc, spaces: list[int] | None = None) -> list[Cue]:
+        """Cue matches, the longest where they overlap; a pseudo cue masks every cue it overlaps.
+        ``spaces``: the offsets of the doc's whitespace tokens, when the caller has them."""
+        spaces = _space_tokens(doc) if spaces is None else spaces
+        lowers, positions = _non_space(doc, spaces)
+        matches = self.index(lowers, positions)
+        pseudo = [(s, e) for key, s, e in matches if self.kinds[key][0] == "pseudo"]
+        kept = [m for m in matches if not any(ps < m[2] and m[1] < pe for ps, pe in pseudo)]
+        # spaCy's filter_spans: the longest first, then the earliest; one whose first or last token is
+        # taken gives way
+        taken: list[tuple[int, int, int]] = []
+        claimed: set[int] = set()
+        for key, s, e in sorted(kept, key=lambda m: (m[2] - m[1], -m[1]), reverse=True):
+            if s not in claimed and e - 1 not in claimed:
+                taken.append((key, s, e))
+                claimed.update(range(s, e))
+        return [Cue(s, e, *self.kinds[key]) for key, s, e in sorted(taken, key=lambda m: m[1])]
 
-    def _boundaries(self, doc: Doc, cues: list[Cue]) -> list[int]:
+    def _boundaries(self, doc: Doc, cues: list[Cue], spaces: list[int]) -> list[int]:
         """Token offsets where a scope stops: terminators, sentence starts, paragraph breaks."""
         stops = {c.start for c in cues if c.category == "terminator"}
         if doc.has_annotation("SENT_START"):
             stops.update(s.start for s in doc.sents)
-        stops.update(t.i for t in doc if t.is_space and t.text.count("\n") >= 2)
+        stops.update(i for i in spaces if doc[i].text.count("\n") >= 2)
         return sorted(stops)
 
     def _through_documentation(self, doc: Doc, cue: Cue, start: int) -> str:
@@ -173,8 +207,9 @@ class FindingContext:
         findings = [sp for sp in doc.spans[self.spans_key] if sp.label_ in self.labels]
         if not findings:
             return doc
-        cues = self.cues(doc)
-        stops = self._boundaries(doc, cues)
+        spaces = _space_tokens(doc)
+        cues = self.cues(doc, spaces)
+        stops = self._boundaries(doc, cues, spaces)
         categories: dict[tuple[int, int], set[str]] = {(f.start, f.end): set() for f in findings}
         ordered = sorted(categories)
         reach = self.max_scope if self.max_scope is not None else len(doc)
