@@ -67,8 +67,7 @@ def with_finding_context(nlp: Language) -> Language:
     """Add ``imr_finding_context`` before the linker of a pipeline trained before it existed: it has no
     weights, so the model's findings get assertions like a new model's."""
     if CONTEXT_FACTORY not in nlp.pipe_names and "spancat" in nlp.pipe_names and LINKER in nlp.pipe_names:
-        first_rule = "imr_sections" if "imr_sections" in nlp.pipe_names else LINKER
-        nlp.add_pipe(CONTEXT_FACTORY, before=first_rule)
+        nlp.add_pipe(CONTEXT_FACTORY, before=LINKER)
     return nlp
 
 
