@@ -92,3 +92,22 @@ def test_two_processes_give_the_whole_letters_back(letter: str) -> None:
     one = [(d.text, [(e.start_char, e.end_char) for e in d.ents]) for d in nlp.pipe(texts)]
     two = [(d.text, [(e.start_char, e.end_char) for e in d.ents]) for d in nlp.pipe(texts, n_process=2)]
     assert one == two and [t for t, _ in one] == texts
+
+
+def test_a_pipeline_saved_before_the_focus_gets_it_on_load_with_the_same_records(
+    tmp_path: Path, letter: str
+) -> None:
+    from imr_determinations.extract.models import load_model
+    from imr_determinations.records import doc_to_record
+
+    old = blank_nlp()
+    old.add_pipe("tok2vec")
+    old.add_pipe("imr_sections")
+    old.add_pipe("imr_determination_linker", config={"rules_only": True})
+    old.initialize()
+    old.to_disk(tmp_path / "old")
+    loaded = load_model(str(tmp_path / "old"))
+    assert loaded.pipe_names == [
+        "imr_sections", "imr_focus", "tok2vec", "imr_focus_restore", "imr_determination_linker"
+    ]
+    assert doc_to_record(loaded(letter), "l.txt", "0" * 64) == doc_to_record(old(letter), "l.txt", "0" * 64)

@@ -78,3 +78,18 @@ def test_one_model_is_not_a_spread(tmp_path: Path) -> None:
         res = subprocess.run(args, capture_output=True, text=True, env=env)
         assert res.returncode == 2 and "at least two" in res.stderr, res.stderr
     assert not (tmp_path / "seed5").exists()
+
+
+def test_stage_overrides_reach_each_spacy_train(tmp_path: Path, monkeypatch) -> None:
+    calls = []
+    monkeypatch.setattr(seed_spread.subprocess, "run", lambda cmd, check: calls.append(cmd))
+    seed_spread.train_seed(
+        3, tmp_path / "d1", stage1_config=tmp_path / "s1.cfg", config=tmp_path / "s2.cfg",
+        train=tmp_path, train_spancat=tmp_path, dev=tmp_path, stage1_steps=1, stage2_steps=1,
+        stage1_overrides={"components.tok2vec.model.encode.depth": 1},
+        stage2_overrides={"components.spancat.model.tok2vec.width": 32},
+    )
+    stage1, stage2 = calls
+    assert stage1[-2:] == ["--components.tok2vec.model.encode.depth", "1"]
+    assert stage2[-2:] == ["--components.spancat.model.tok2vec.width", "32"]
+    assert "--components.tok2vec.model.encode.depth" not in stage2

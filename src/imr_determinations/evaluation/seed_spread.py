@@ -28,8 +28,11 @@ def train_seed(
     dev: Path,
     stage1_steps: int,
     stage2_steps: int,
+    stage1_overrides: dict[str, object] | None = None,
+    stage2_overrides: dict[str, object] | None = None,
 ) -> Path:
-    """Both stages with --system.seed SEED, as the project's train-stage1 and train commands run them."""
+    """Both stages with --system.seed SEED, as the project's train-stage1 and train commands run them;
+    the overrides (dotted config keys) change the architecture of a stage."""
     model = out / "model-best"
     if model.exists():
         typer.echo(f"seed {seed}: {model} exists, not retrained", err=True)
@@ -39,17 +42,23 @@ def train_seed(
     typer.echo(f"seed {seed}: stage 1 ({stage1_steps} steps)", err=True)
     subprocess.run(
         [*spacy_train, str(stage1_config), "--output", str(out / "stage1"), "--paths.train", str(train),
-         *common, "--training.max_steps", str(stage1_steps)],
+         *common, "--training.max_steps", str(stage1_steps), *_cli(stage1_overrides)],
         check=True,
     )
     typer.echo(f"seed {seed}: stage 2 ({stage2_steps} steps)", err=True)
     stage1 = out / "stage1" / "model-best"
     subprocess.run(
         [*spacy_train, str(config), "--output", str(out), "--paths.stage1", str(stage1),
-         "--paths.train", str(train_spancat), *common, "--training.max_steps", str(stage2_steps)],
+         "--paths.train", str(train_spancat), *common, "--training.max_steps", str(stage2_steps),
+         *_cli(stage2_overrides)],
         check=True,
     )
     return model
+
+
+def _cli(overrides: dict[str, object] | None) -> list[str]:
+    """{"a.b": 1} -> ["--a.b", "1"], as ``spacy train`` takes config overrides."""
+    return [arg for key, value in (overrides or {}).items() for arg in (f"--{key}", str(value))]
 
 
 def label_scores(result: dict) -> dict[str, float]:

@@ -16,6 +16,7 @@ PACKAGE_MODEL = "en_imr_determinations"
 TRAINED_MODEL_DIR = Path("training") / "model-best"
 RULES_MODEL = "rules"
 LINKER = "imr_determination_linker"
+SECTIONS = "imr_sections"
 
 
 class ModelNotFoundError(Exception):
@@ -60,7 +61,22 @@ def load_model(spec: str) -> Language:
         nlp = spacy.load(spec)
     except (OSError, ValueError, ImportError) as exc:
         raise ModelNotFoundError(f"cannot load model {spec!r}: {exc}") from exc
-    return with_finding_context(nlp)
+    return with_focus(with_finding_context(nlp))
+
+
+def with_focus(nlp: Language) -> Language:
+    """Give a pipeline saved before ``imr_focus`` existed its sections first and the focus around its
+    trained components: the same records, without running them on the reviewer-credential block."""
+    from ..focus import FOCUS, RESTORE
+
+    if FOCUS in nlp.pipe_names or "tok2vec" not in nlp.pipe_names or SECTIONS not in nlp.pipe_names:
+        return nlp
+    trained = [name for name in ("tok2vec", "ner", "span_boundaries", "spancat") if name in nlp.pipe_names]
+    nlp.remove_pipe(SECTIONS)
+    nlp.add_pipe(SECTIONS, first=True)
+    nlp.add_pipe(FOCUS, after=SECTIONS)
+    nlp.add_pipe(RESTORE, after=trained[-1])
+    return nlp
 
 
 def with_finding_context(nlp: Language) -> Language:
