@@ -258,12 +258,13 @@ def widen_to_items(
 
 
 def find_restatements(
-    doc: Doc, occurrences: Sequence[tuple[int, int]], taken: Sequence[Span], label: str
+    doc: Doc, occurrences: Sequence[tuple[int, int]], taken: Sequence[Span], label: str,
+    text: str | None = None,
 ) -> list[Span]:
     """Item restatements (``item_occurrences``) in request or verdict statements where no entity
     was predicted; an item that continues a list of service mentions ("include X, Y and Z") counts
-    as well."""
-    text = doc.text
+    as well. ``text``: ``doc.text`` when the caller has it."""
+    text = doc.text if text is None else text
     occupied = sorted((e.start_char, e.end_char) for e in taken)
     service_ends = {e.end_char for e in taken if e.label_ == label}
     out: list[Span] = []
@@ -309,10 +310,12 @@ def _names_an_item(text: str, items: Sequence[str]) -> bool:
     return False
 
 
-def find_request_mentions(doc: Doc, items: Sequence[str], taken: Sequence[Span], label: str) -> list[Span]:
+def find_request_mentions(doc: Doc, items: Sequence[str], taken: Sequence[Span], label: str,
+                          text: str | None = None) -> list[Span]:
     """Services after "the requested" / "request for" that name an item in fewer or other words
-    (``_names_an_item``); a list gives one mention per part until a part names no item."""
-    text = doc.text
+    (``_names_an_item``); a list gives one mention per part until a part names no item. ``text``:
+    ``doc.text`` when the caller has it."""
+    text = doc.text if text is None else text
     occupied = [(e.start_char, e.end_char) for e in taken]
     out: list[Span] = []
     for cue in _REQUESTED.finditer(text):

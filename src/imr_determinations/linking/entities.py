@@ -62,14 +62,14 @@ def sync_service_ents(doc: Doc, dets: list[dict[str, Any]], check_mentions: bool
         items = [text[s:e] for s, e in service_spans if e > s]
         portions = [p for det in dets for p in (det.get("original_request"), det.get("authorized")) if p]
         if items:
-            ents = _check_service_mentions(doc, ents, items, portions)
+            ents = _check_service_mentions(doc, ents, items, portions, text)
     doc.ents = sorted(ents, key=lambda e: e.start)
 
 
-def _check_service_mentions(doc: Doc, ents: list, items: list[str], portions: list[str]) -> list:
+def _check_service_mentions(doc: Doc, ents: list, items: list[str], portions: list[str], text: str) -> list:
     """Trim request wrappers and verb clauses, split list mentions, drop mentions naming no item or
-    a partial certification's other parts, widen clipped ones, add missed restatements (mentions.py)."""
-    text = doc.text
+    a partial certification's other parts, widen clipped ones, add missed restatements (mentions.py).
+    ``text`` is ``doc.text``: building it is a pass over the Doc, so it is built once."""
     kept = []
     for ent in ents:
         if ent.label_ != "DISPUTED_SERVICE":
@@ -87,8 +87,8 @@ def _check_service_mentions(doc: Doc, ents: list, items: list[str], portions: li
             kept.append(ent)
     occurrences = item_occurrences(text, items)
     kept = widen_to_items(doc, kept, occurrences, "DISPUTED_SERVICE")
-    kept += find_restatements(doc, occurrences, kept, "DISPUTED_SERVICE")
-    kept += find_request_mentions(doc, items, kept, "DISPUTED_SERVICE")
+    kept += find_restatements(doc, occurrences, kept, "DISPUTED_SERVICE", text)
+    kept += find_request_mentions(doc, items, kept, "DISPUTED_SERVICE", text)
     # a trimmed or widened mention can now be the subject of "... was the original request"
     return [
         e for e in kept if e.label_ != "DISPUTED_SERVICE" or not PORTION_PREDICATE.match(text, e.end_char)
