@@ -84,3 +84,24 @@ def test_int_list_rejects_bad_values() -> None:
     assert bench.int_list("16, 64") == [16, 64]
     with pytest.raises(Exception, match="positive"):
         bench.int_list("0")
+
+
+def test_the_benchmark_times_imr_extract_end_to_end_and_the_ratio_to_the_tokenizer(tmp_path: Path) -> None:
+    from imr_determinations.extract import build_rules_pipeline
+    from imr_determinations.synth.hostile import text_pdf
+
+    nlp = build_rules_pipeline()
+    nlp.to_disk(tmp_path / "model")
+    pdfs = []
+    for k, text in enumerate(TEXTS):
+        pdfs.append(tmp_path / f"letter{k}.pdf")
+        pdfs[-1].write_bytes(text_pdf(text))
+    report = bench.run_benchmark(nlp, TEXTS, text_source="test texts", pdf_paths=pdfs, batch_sizes=[2],
+                                 n_processes=[1, 2], min_seconds=0.05, profile_letters=1,
+                                 model_path=tmp_path / "model", wheels_dir=tmp_path)
+    assert [e["n_process"] for e in report["extract"]] == [1, 2]
+    assert all("error" not in e and e["letters_per_s"] > 0 for e in report["extract"]), report["extract"]
+    ratios = {(r["name"], r["n_process"]): r["ratio"] for r in report["ratio_to_tokenizer"]}
+    assert 0 < ratios[("pipeline: all components", 1)] <= 1.5
+    table = bench.markdown_table(report)
+    assert "`imr extract` end to end" in table and "over the tokenizer's" in table

@@ -354,8 +354,44 @@ def run_benchmark(
                     {"name": label, "batch_size": bs, "n_process": n_proc, "disabled": disabled, **res}
                 )
     report["speedup_n_process"] = _speedups(report["configurations"])
+    report["ratio_to_tokenizer"] = _ratios(report["configurations"])
+    if pdf_paths and model_path is not None:
+        words = sum(len(ref.make_doc(read_letter(p).text)) for p in pdf_paths)
+        report["extract"] = [
+            {"n_process": n, **_rates(measure(lambda n=n: _extract(nlp, pdf_paths, n), min_seconds),
+                                      len(pdf_paths), words, 0)}
+            for n in n_processes
+        ]
     report["profile"] = profile_components(nlp, texts[: max(1, profile_letters)])
     return report
+
+
+def _extract(nlp: Language, paths: list[Path], n_process: int) -> None:
+    """``imr extract`` as a user runs it, PDFs to a JSONL file, with the already loaded pipeline."""
+    import io
+    import tempfile
+
+    from ..extract import run_extract
+
+    with tempfile.TemporaryDirectory(prefix="imr-bench-") as tmp:
+        result = run_extract(paths, model="benchmark", nlp_factory=lambda _spec: nlp, n_process=n_process,
+                             output=Path(tmp) / "records.jsonl", quiet=True, stderr=io.StringIO())
+    if result.stats.done != len(paths):
+        raise RuntimeError(f"imr extract wrote {result.stats.done} records for {len(paths)} letters")
+
+
+def _ratios(configs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """words/s of each pipeline row over the project tokenizer's (blank_nlp) at the same batch size
+    and n_process: the machine's speed cancels out."""
+    tokenizer = {(c["batch_size"], c["n_process"]): c for c in configs
+                 if c["name"] == "tokenizer: blank_nlp()" and "words_per_s" in c}
+    out = []
+    for c in configs:
+        base = tokenizer.get((c["batch_size"], c["n_process"]))
+        if c["name"].startswith("pipeline") and base and "words_per_s" in c:
+            out.append({"name": c["name"], "batch_size": c["batch_size"], "n_process": c["n_process"],
+                        "ratio": round(c["words_per_s"] / base["words_per_s"], 3)})
+    return out
 
 
 def _speedups(configs: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -421,6 +457,22 @@ def markdown_table(report: dict[str, Any]) -> str:
             f"- {s['name']}, batch {s['batch_size']}: x{s['speedup']:.2f} (n_process={s['n_process']})"
             for s in report["speedup_n_process"]
         ]
+    if report.get("ratio_to_tokenizer"):
+        lines += ["", "Pipeline words/s over the tokenizer's (blank_nlp(), same batch and n_process):", ""]
+        lines += [f"- {r['name']}, batch {r['batch_size']}, n_process {r['n_process']}: {r['ratio']:.3f}"
+                  for r in report["ratio_to_tokenizer"]]
+    extract = [e for e in report.get("extract") or [] if "letters_per_s" in e]
+    if extract:
+        lines += ["", "`imr extract` end to end (PDF text, pipeline, records, JSONL), same letters:", ""]
+        one = next((e for e in extract if e["n_process"] == 1), None)
+        for e in extract:
+            gain = ""
+            if one is not None and e is not one:
+                gain = f", x{e['letters_per_s'] / one['letters_per_s']:.2f} of one process"
+            worker = e.get("peak_rss_workers_mb") if e["n_process"] > 1 else None
+            lines.append(f"- n_process {e['n_process']}: {e['letters_per_s']:,.1f} letters/s, "
+                         f"{e['words_per_s']:,.0f} words/s{gain}; peak RSS main "
+                         f"{_mb(e.get('peak_rss_mb'))} MB, largest worker {_mb(worker)} MB")
     prof = report.get("profile")
     if prof:
         share = ", ".join(f"{k} {v:.0%}" for k, v in prof["component_share"].items())
