@@ -80,3 +80,29 @@ def test_replace_section_keeps_the_rest_of_the_readme() -> None:
 def test_provenance_names_the_machine() -> None:
     p = provenance()
     assert p["date"].endswith("Z") and "cores" in p["machine"] and "spaCy" in p["machine"]
+
+
+def test_speed_and_the_archive_extrapolation_come_from_the_benchmark(tmp_path: Path) -> None:
+    _write_metrics(tmp_path / "metrics")
+    bench = {
+        "machine": {"date": "2026-12-02T06:00:00", "cpu_model": "Test CPU", "cpu_count": 2},
+        "input": {"letters": 101},
+        "ratio_to_tokenizer": [{"name": "pipeline: all components", "batch_size": 16, "n_process": 1,
+                                "ratio": 0.25}],
+        "extract": [
+            {"n_process": 1, "letters_per_s": 10.0, "words_per_s": 11000, "peak_rss_mb": 400},
+            {"n_process": 2, "letters_per_s": 18.0, "words_per_s": 19800, "peak_rss_mb": 120,
+             "peak_rss_workers_mb": 410},
+        ],
+    }
+    (tmp_path / "metrics" / "benchmark.json").write_text(json.dumps(bench))
+    section = render(tmp_path / "metrics")
+    assert "| n_process 1 | 10.0 | 11,000 | 400 |" in section
+    assert "| n_process 2 | 18.0 | 19,800 | 410 |" in section
+    assert "0.25 of the tokenizer" in section and "x1.80 of one" in section
+    # 2M letters at 18 letters/s is 30.9 h; 16 cores at 10 letters/s x 0.9 efficiency: 3.9 h; 160: 0.4 h
+    assert "| this machine | 2 | 30.9 |" in section
+    assert "| a 16-core box | 16 | 3.9 |" in section and "| 10 nodes of 16 cores | 160 | 0.4 |" in section
+    (tmp_path / "metrics" / "scale.json").write_text(json.dumps({"n_process": 2, "runs": [
+        {"letters": 1000, "seconds": 60.0, "ms_per_letter_after_startup": 55.0, "peak_rss_mb": 400}]}))
+    assert "| 1,000 | 60.0 | 55.0 | 400 |" in render(tmp_path / "metrics")

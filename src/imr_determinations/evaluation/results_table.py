@@ -121,18 +121,52 @@ def spread_table(spread: dict[str, Any], split: str = "real_test") -> str | None
     return "\n".join(lines)
 
 
-def speed_line(bench: dict[str, Any]) -> str | None:
-    rows = {(c["name"], c["batch_size"], c["n_process"]): c for c in bench.get("configurations", [])
-            if "words_per_s" in c}
-    full = [c for (name, _, n), c in rows.items() if n == 1 and "linker" in name and "without" not in name]
-    one = full[0] if full else None
-    if one is None:
+ARCHIVE_LETTERS = 2_000_000  # IMR letters published since 2013
+MACHINES = (("this machine", None), ("a 16-core box", 16), ("10 nodes of 16 cores", 160))
+
+
+def speed_table(bench: dict[str, Any]) -> str | None:
+    """``imr extract`` end to end at each n_process, the pipeline over the tokenizer, and the archive
+    extrapolated from the measured per-process rate and the 1 -> 2 process efficiency."""
+    extract = {e["n_process"]: e for e in bench.get("extract") or [] if "letters_per_s" in e}
+    if 1 not in extract:
         return None
-    two = rows.get((one["name"], one["batch_size"], 2))
-    text = f"Speed (`spacy project run benchmark`): {one['words_per_s']:,.0f} words/s on one process"
-    if two is not None:
-        text += f", {two['words_per_s']:,.0f} with `n_process=2`"
-    return text + f" (batch {one['batch_size']}, full pipeline incl. linker)."
+    lines = ["| `imr extract` (PDF to records) | letters/s | words/s | peak RSS per process (MB) |",
+             "| --- | ---: | ---: | ---: |"]
+    for n, e in sorted(extract.items()):
+        rss = e.get("peak_rss_workers_mb") if n > 1 else e.get("peak_rss_mb")
+        rss_cell = f"{rss:.0f}" if isinstance(rss, int | float) else "-"
+        lines.append(f"| n_process {n} | {e['letters_per_s']:,.1f} | {e['words_per_s']:,.0f} | {rss_cell} |")
+    ratio = next((r["ratio"] for r in bench.get("ratio_to_tokenizer") or []
+                  if r["name"] == "pipeline: all components" and r["n_process"] == 1), None)
+    one = extract[1]["letters_per_s"]
+    cores = max(extract)
+    efficiency = extract[cores]["letters_per_s"] / (cores * one) if cores > 1 else 1.0
+    notes = []
+    if ratio is not None:
+        notes.append(f"The whole pipeline runs at {ratio:.2f} of the tokenizer's words/s (one process).")
+    notes.append(f"{cores} processes give x{cores * efficiency:.2f} of one.")
+    rows = ["| the 2-million-letter archive on | processes | hours |", "| --- | ---: | ---: |"]
+    for name, n in MACHINES:
+        rate = extract[cores]["letters_per_s"] if n is None else n * one * efficiency
+        rows.append(f"| {name} | {n or cores} | {ARCHIVE_LETTERS / rate / 3600:,.1f} |")
+    extrapolation = ("Extrapolated from the per-process rate above and its measured efficiency with "
+                     f"{cores} processes ({efficiency:.2f}), assuming cores like these and letters like the "
+                     "101 real ones; the Dask engine runs the same partitions on every node.")
+    return "\n".join([*lines, "", " ".join(notes), "", *rows, "", extrapolation])
+
+
+def scale_table(scale: dict[str, Any]) -> str | None:
+    runs = scale.get("runs") or []
+    if not runs:
+        return None
+    lines = [f"Cost against the number of letters (`spacy project run benchmark-scale`, synthetic letters, "
+             f"n_process {scale.get('n_process')}):", "",
+             "| letters | seconds | ms per letter after start-up | peak RSS per process (MB) |",
+             "| ---: | ---: | ---: | ---: |"]
+    lines += [f"| {r['letters']:,} | {r['seconds']:,.1f} | {r['ms_per_letter_after_startup']:.1f} | "
+              f"{r['peak_rss_mb']:.0f} |" for r in runs]
+    return "\n".join(lines)
 
 
 def labelled_table(taxonomy: dict[str, Any] | None, icd: dict[str, Any] | None,
@@ -188,8 +222,14 @@ def render(metrics_dir: Path) -> str:
     if spread is not None and (table := spread_table(spread)) is not None:
         title = "How far retraining with another seed moves the scores (`spacy project run seed-spread`):"
         parts += ["", title, "", table]
-    if bench is not None and (line := speed_line(bench)) is not None:
-        parts += ["", line]
+    if bench is not None and (table := speed_table(bench)) is not None:
+        m, n = bench.get("machine", {}), bench.get("input", {}).get("letters")
+        title = (f"Speed (`spacy project run benchmark` over {n} real letters, {m.get('date', '')[:10]} "
+                 f"on {m.get('cpu_model')}, {m.get('cpu_count')} CPUs):")
+        parts += ["", title, "", table]
+    scale = _load(metrics_dir / "scale.json", None)
+    if scale is not None and (table := scale_table(scale)) is not None:
+        parts += ["", table]
     parts.append(RESULTS_END)
     return "\n".join(parts) + "\n"
 
