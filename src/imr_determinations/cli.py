@@ -63,7 +63,9 @@ def extract(
     fmt: Annotated[str, typer.Option("--format", help=f"Output format: {' | '.join(FORMATS)}")] = "jsonl",
     n_process: Annotated[
         int,
-        typer.Option("--n-process", help="Processes for nlp.pipe (Dask: LocalCluster workers)"),
+        typer.Option("--n-process", help="Worker processes: with N > 1 each reads, runs and builds the "
+                     "records of whole letters (a worker that dies costs only its letter's error row); "
+                     "Dask: LocalCluster workers"),
     ] = 1,
     batch_size: Annotated[int, typer.Option("--batch-size", help="Letters per nlp.pipe batch")] = 16,
     resume: Annotated[

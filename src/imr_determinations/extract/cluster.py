@@ -16,7 +16,7 @@ from concurrent.futures import CancelledError
 from pathlib import Path
 from typing import Any
 
-from .local import Stats, iter_records
+from .local import Stats, partition_records
 from .models import RULES_MODEL, ModelNotFoundError, cached_model
 
 CONNECT_TIMEOUT = 30  # seconds to reach --scheduler at the start
@@ -40,11 +40,8 @@ def _partition_records(spec: str, sources: list[str], root: str, batch_size: int
                        max_chars: int) -> tuple[list[dict], Stats]:
     """Run one partition on a Dask worker (pipeline loaded once per worker process); relative
     sources are read under the client's folder ``root``."""
-    nlp = cached_model(spec)
-    stats = Stats()
-    records = list(iter_records(nlp, sources, batch_size=batch_size, max_chars=max_chars, stats=stats,
-                                root=root))
-    return records, stats
+    return partition_records(cached_model(spec), sources, batch_size=batch_size, max_chars=max_chars,
+                             root=root)
 
 
 class DaskRecords:

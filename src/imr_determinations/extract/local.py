@@ -1,6 +1,6 @@
 """The local engine: letters streamed into ``nlp.pipe`` one by one, one record per input in input
 order, whatever happens to any single letter (a read error, a failing batch, a letter too long to
-share a batch). Dask partitions run the same ``iter_records``."""
+share a batch). Partitions of the local pool and of Dask run the same ``iter_records``."""
 
 from __future__ import annotations
 
@@ -247,3 +247,12 @@ def iter_records(
                 raise  # the pipe cannot start at all: a setup error, not a bad letter
             # a batch failed: per-doc for what it held, then go on with the rest
             yield from release_before(None)
+
+
+def partition_records(nlp: Language, sources: list[str], *, batch_size: int, max_chars: int,
+                      root: str | None = None) -> tuple[list[dict], Stats]:
+    """One partition's records and stats, as a worker process (pool or Dask) sends them back."""
+    stats = Stats()
+    records = list(iter_records(nlp, sources, batch_size=batch_size, max_chars=max_chars, stats=stats,
+                                root=root))
+    return records, stats

@@ -18,6 +18,7 @@ from ..io import DEFAULT_MAX_CHARS, file_sha256, iter_letter_paths
 from .cluster import DaskRecords
 from .local import Stats, iter_records, source_str
 from .models import load_model, model_identity, model_label, resolve_model
+from .pool import PoolRecords
 from .resume import OutputLock, ResumePlan, plan_resume
 from .writers import RecordWriter
 
@@ -113,8 +114,10 @@ def run_extract(
     nlp_factory: Callable[[str], Language] = load_model,
     partition_size: int = 8,
 ) -> ExtractResult:
-    """The whole ``imr extract`` run; raises ``ModelNotFoundError``/``ValueError``/``OutputLockedError``/
-    ``ClusterError`` for bad setup (before anything is written), ``ClusterLostError`` mid-run."""
+    """The whole ``imr extract`` run (``n_process`` > 1: whole letters in forked workers, ``PoolRecords``,
+    in partitions of ``partition_size`` letters, as Dask does); raises ``ModelNotFoundError``/
+    ``ValueError``/``OutputLockedError``/``ClusterError`` for bad setup (before anything is written),
+    ``ClusterLostError`` mid-run."""
     err = stderr if stderr is not None else sys.stderr
     _check_options(fmt, engine, resume, output, n_process, batch_size, max_chars)
     sources = [source_str(p) for p in iter_letter_paths(paths)]
@@ -142,14 +145,17 @@ def run_extract(
                 records = DaskRecords(spec, todo, batch_size=batch_size, max_chars=max_chars,
                                       n_workers=n_process, scheduler=scheduler, stats=stats,
                                       partition_size=partition_size)
+            elif todo and n_process > 1:
+                records = PoolRecords(nlp_factory(spec), todo, n_process=n_process, batch_size=batch_size,
+                                      max_chars=max_chars, stats=stats, partition_size=partition_size)
             elif todo:
-                records = iter_records(nlp_factory(spec), todo, n_process=n_process,
-                                       batch_size=batch_size, max_chars=max_chars, stats=stats)
+                records = iter_records(nlp_factory(spec), todo, batch_size=batch_size, max_chars=max_chars,
+                                       stats=stats)
             target, new_file = _open_target(output, fmt, resume, stdout)
             writer = RecordWriter(target, fmt, write_header=new_file) if target is not None else None
             _write_records(records, identity, writer, sink, progress, stats)
         finally:
-            if isinstance(records, DaskRecords):
+            if isinstance(records, DaskRecords | PoolRecords):
                 records.close()
             progress.close()
             if isinstance(target, int):
