@@ -50,19 +50,24 @@ class Cluster:
         self.procs: list[subprocess.Popen] = []
         self.started = 0
 
-    def _start(self, args: list[str], cwd: Path, log: str) -> subprocess.Popen:
+    def _start(self, args: list[str], cwd: Path, log: str,
+               env: dict[str, str] | None = None) -> subprocess.Popen:
         self.started += 1
         with (self.root / log).open("wb") as out:
-            proc = subprocess.Popen(args, cwd=cwd, env=_env(), stdout=out, stderr=subprocess.STDOUT)
+            proc = subprocess.Popen(args, cwd=cwd, env={**_env(), **(env or {})}, stdout=out,
+                                    stderr=subprocess.STDOUT)
         self.procs.append(proc)
         return proc
 
-    def scheduler(self) -> tuple[subprocess.Popen, str]:
-        """A scheduler on a free port of 127.0.0.1, and its address (read from its scheduler file)."""
+    def scheduler(self, allowed_failures: int | None = None) -> tuple[subprocess.Popen, str]:
+        """A scheduler on a free port of 127.0.0.1, and its address (read from its scheduler file);
+        ``allowed_failures``: how many workers a task may kill before Dask gives it up (KilledWorker)."""
         n = self.started
         info = self.root / f"scheduler-{n}.json"
+        env = {} if allowed_failures is None else {
+            "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": str(allowed_failures)}
         proc = self._start([str(DASK), "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                            "--scheduler-file", str(info)], self.root, f"scheduler-{n}.log")
+                            "--scheduler-file", str(info)], self.root, f"scheduler-{n}.log", env)
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline and proc.poll() is None:
             try:
@@ -179,6 +184,20 @@ def test_relative_paths_and_a_worker_killed_mid_run_lose_and_duplicate_nothing(
     _, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 0, stderr
     _assert_like_local(workspace, "worker-killed.jsonl")
+
+
+def test_a_partition_dask_gives_up_on_runs_again_letter_by_letter(
+    workspace: Path, cluster: Cluster, elsewhere: Path
+) -> None:
+    """A partition that killed as many workers as Dask allows (here one) is KilledWorker: its letters run
+    again one by one on the workers left, and the output is still the local engine's."""
+    _, address = cluster.scheduler(allowed_failures=0)
+    victim, _ = cluster.workers(address, elsewhere)
+    proc, _ = _extract_and_kill(cluster, workspace, "killed-worker.jsonl", victim, address)
+    _, stderr = proc.communicate(timeout=180)
+    assert proc.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    _assert_like_local(workspace, "killed-worker.jsonl")
 
 
 def test_a_scheduler_killed_mid_run_fails_fast_and_resume_finishes(

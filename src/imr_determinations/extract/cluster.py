@@ -16,7 +16,7 @@ from concurrent.futures import CancelledError
 from pathlib import Path
 from typing import Any
 
-from .local import Stats, partition_records
+from .local import Stats, partition_records, worker_died_record
 from .models import RULES_MODEL, ModelNotFoundError, cached_model
 
 CONNECT_TIMEOUT = 30  # seconds to reach --scheduler at the start
@@ -46,18 +46,21 @@ def _partition_records(spec: str, sources: list[str], root: str, batch_size: int
 
 class DaskRecords:
     """Records of ``todo`` in input order from a Dask cluster, a bounded window of partitions in flight
-    (a partition lost with its worker is run again by the scheduler). Connects when made, so a
+    (a partition lost with its worker is run again by the scheduler; one that killed every worker it
+    ran on, Dask's KilledWorker, runs again letter by letter, and the letter that still kills its worker
+    gets an error row). Connects when made, so a
     scheduler that cannot be reached within ``CONNECT_TIMEOUT`` is a ``ClusterError`` before anything
     is written; iterating raises ``ClusterLostError`` when the scheduler goes away mid-run."""
 
     def __init__(self, spec: str, todo: list[str], *, batch_size: int, max_chars: int, n_workers: int,
                  scheduler: str | None, stats: Stats, partition_size: int):
         try:
-            from distributed import Client, LocalCluster
+            from distributed import Client, KilledWorker, LocalCluster
         except ImportError as exc:
             raise ModelNotFoundError(
                 "--engine dask needs dask and distributed: pip install 'imr-determinations[scale]'"
             ) from exc
+        self.killed_worker = KilledWorker
         self.cluster = None
         if scheduler:
             try:
@@ -82,24 +85,45 @@ class DaskRecords:
         futures: deque = deque()
         parts = iter(self.partitions)
         for part in parts:
-            futures.append(self._submit(part))
+            futures.append((part, self._submit(part)))
             if len(futures) >= window:
                 break
         while futures:
+            part, future = futures.popleft()
             try:
-                records, part_stats = futures.popleft().result()
-            except (CancelledError, OSError, TimeoutError) as exc:
-                # the client's reconnect attempt, cut short by close(), would log a traceback
-                logging.getLogger("distributed.client").setLevel(logging.CRITICAL)
-                raise ClusterLostError(
-                    f"lost the Dask scheduler {self.where} ({type(exc).__name__}); the records done so far "
-                    "are written: rerun the same command with --resume once a scheduler and workers are up"
-                ) from exc
+                records, part_stats = self._result(future)
+            except self.killed_worker:
+                # the partition killed every worker it ran on: letter by letter, the killer gets an error row
+                records, part_stats = self._one_by_one(part)
             self.stats.merge(part_stats)
             for part in parts:
-                futures.append(self._submit(part))
+                futures.append((part, self._submit(part)))
                 break
             yield from records
+
+    def _result(self, future: Any) -> tuple[list[dict], Stats]:
+        try:
+            return future.result()
+        except (CancelledError, OSError, TimeoutError) as exc:
+            # the client's reconnect attempt, cut short by close(), would log a traceback
+            logging.getLogger("distributed.client").setLevel(logging.CRITICAL)
+            raise ClusterLostError(
+                f"lost the Dask scheduler {self.where} ({type(exc).__name__}); the records done so far "
+                "are written: rerun the same command with --resume once a scheduler and workers are up"
+            ) from exc
+
+    def _one_by_one(self, part: list[str]) -> tuple[list[dict], Stats]:
+        records: list[dict] = []
+        stats = Stats()
+        for source in part:
+            try:
+                got, got_stats = self._result(self._submit([source]))
+            except self.killed_worker:
+                died = worker_died_record(source, " (Dask: it killed every worker it ran on)")
+                got, got_stats = [died], Stats()
+            records += got
+            stats.merge(got_stats)
+        return records, stats
 
     def close(self) -> None:
         self.client.close()

@@ -24,6 +24,15 @@ def _error_record(source: str, message: str, sha256: str | None, input_sha256: s
     return record
 
 
+def worker_died_record(source: str, how: str = "") -> dict:
+    """The error row of a letter whose own run killed the worker process running it (pool or Dask)."""
+    try:
+        input_sha = file_sha256(source)
+    except OSError:
+        input_sha = None
+    return _error_record(source, f"the worker process died while running this letter{how}", None, input_sha)
+
+
 def _ok_record(doc: Any, letter: LetterText, input_sha256: str | None) -> dict:
     from ..records import doc_to_record
 

@@ -21,8 +21,7 @@ from itertools import islice
 
 from spacy.language import Language
 
-from ..io import file_sha256
-from .local import Stats, _error_record, partition_records
+from .local import Stats, partition_records, worker_died_record
 
 _NLP: Language | None = None  # the parent's pipeline, set before the workers fork so they inherit it
 
@@ -69,14 +68,6 @@ def _death(processes: list[multiprocessing.process.BaseProcess]) -> str:
         except ValueError:
             return f" (killed by signal {-codes[0]})"
     return f" (exit code {codes[0]})"
-
-
-def _died_record(source: str, how: str) -> dict:
-    try:
-        input_sha = file_sha256(source)
-    except OSError:
-        input_sha = None
-    return _error_record(source, f"the worker process died while running this letter{how}", None, input_sha)
 
 
 class PoolRecords:
@@ -142,7 +133,8 @@ class PoolRecords:
             try:
                 got, got_stats = self.alone.submit(_run_partition, [source], *self.args).result()
             except BrokenProcessPool:
-                got, got_stats = [_died_record(source, _death(_stop(self.alone, terminate=False)))], Stats()
+                died = worker_died_record(source, _death(_stop(self.alone, terminate=False)))
+                got, got_stats = [died], Stats()
                 self.alone = None
             records += got
             stats.merge(got_stats)
