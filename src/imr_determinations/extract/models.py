@@ -3,6 +3,7 @@ loading it once per process."""
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 from functools import lru_cache
 from pathlib import Path
@@ -116,5 +117,8 @@ def model_label(model: Any) -> str | None:
 
 @lru_cache(maxsize=2)
 def cached_model(spec: str) -> Language:
-    """One pipeline per process (a Dask worker loads it on its first partition, then reuses it)."""
-    return load_model(spec)
+    """One pipeline per process (a Dask worker loads it on its first partition, then reuses it), kept out
+    of the cyclic garbage collector's scans (``run._loaded``)."""
+    nlp = load_model(spec)
+    gc.freeze()
+    return nlp
