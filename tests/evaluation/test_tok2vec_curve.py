@@ -20,5 +20,5 @@ def test_a_point_is_the_mean_of_its_seeds_and_its_speed_ratio() -> None:
     }
     table = render(report, "real_test")
     row = [line for line in table.splitlines() if line.startswith("| width 64, depth 1")]
-    assert row == ["| width 64, depth 1 | " + " | ".join(["0.700"] * len(SHOWN)) + " | 21,000 | 0.250 |"]
+    assert row == ["| width 64, depth 1 | 2 | " + " | ".join(["0.700"] * len(SHOWN)) + " | 21,000 | 0.250 |"]
     assert "not scored" not in table

@@ -3,7 +3,8 @@
 Every point is trained on every seed (both stages, :func:`seed_spread.train_seed` with the point's config
 overrides), scored on the given splits and timed: the pipeline as ``imr extract`` loads it, over the same
 letters as the tokenizer alone in the same process, so the ratio holds on a noisy machine where words/s
-do not. A point's scores are the mean over its seeds; differences smaller than the seed spread are noise.
+do not. A point's scores are the mean over its seeds (a point may name its own); differences smaller than the
+seed spread are noise.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def run_curve(spec: dict[str, Any], models_dir: Path, splits: list[str], texts: 
     points: dict[str, Any] = {}
     for key, point in spec["points"].items():
         models = {}
-        for seed in spec["seeds"]:
+        for seed in point.get("seeds", spec["seeds"]):
             models[f"{key}_seed{seed}"] = str(train_seed(
                 seed, models_dir / f"{key}_seed{seed}", stage1_overrides=point.get("stage1"),
                 stage2_overrides=point.get("stage2"), **train))
@@ -62,9 +63,8 @@ def run_curve(spec: dict[str, Any], models_dir: Path, splits: list[str], texts: 
 def render(report: dict[str, Any], split: str) -> str:
     """One row per point: mean F over its seeds of the labels shown, and the mean speed ratio."""
     lines = [
-        f"| tok2vec ({split}, mean of seeds {', '.join(map(str, report['seeds']))}) | "
-        + " | ".join(SHOWN) + " | words/s | ratio to tokenizer |",
-        "| --- | " + " | ".join("---:" for _ in SHOWN) + " | ---: | ---: |",
+        f"| architecture ({split}) | seeds | " + " | ".join(SHOWN) + " | words/s | ratio to tokenizer |",
+        "| --- | ---: | " + " | ".join("---:" for _ in SHOWN) + " | ---: | ---: |",
     ]
     for point in report["points"].values():
         per_model = point["scores"].get(split, {})
@@ -74,5 +74,6 @@ def render(report: dict[str, Any], split: str) -> str:
         timing = point["timing"].values()
         words = statistics.fmean(t["words_per_s"] for t in timing)
         ratio = statistics.fmean(t["ratio"] for t in timing)
-        lines.append(f"| {point['label']} | " + " | ".join(cells) + f" | {words:,.0f} | {ratio:.3f} |")
+        lines.append(f"| {point['label']} | {len(per_model)} | " + " | ".join(cells)
+                     + f" | {words:,.0f} | {ratio:.3f} |")
     return "\n".join(lines)
