@@ -23,11 +23,12 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup
 
 from .labels import SECTIONS_KEY
+from .layout import TOP_LEVEL_HEADINGS
 
 FOCUS = "imr_focus"
 RESTORE = "imr_focus_restore"
 _WHOLE = "imr_determinations.focus.whole_letter"  # user_data key of the focused Doc: (letter, kept tokens)
-_TOP_LEVEL = ("header", "reviewer", "case_summary", "documents_reviewed", "decisions")
+_TOP_LEVEL = frozenset(label for label, _, _ in TOP_LEVEL_HEADINGS)  # the sections letters head themselves
 
 
 class FocusPipeError(RuntimeError):
