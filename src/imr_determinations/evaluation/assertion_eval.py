@@ -41,6 +41,17 @@ def predict(nlp: Language, text: str, offsets: list[tuple[int, int]]) -> list[st
     return [found.get((sp.start_char, sp.end_char)) if sp is not None else None for sp in spans]
 
 
+def labelled_text(letters_dir: Path, name: str, entry: dict[str, Any]) -> tuple[str | None, str]:
+    """The text of a standoff-labelled letter, or None and why: unreadable, or not the text labelled."""
+    try:
+        text = read_letter(letters_dir / entry["source"]).text
+    except (LetterReadError, OSError) as exc:
+        return None, f"{name}: {exc}"
+    if text_sha256(text) != entry["sha256"]:
+        return None, f"{name}: letter text changed (sha256 differs); offsets not usable"
+    return text, ""
+
+
 def evaluate(labels: Path, letters_dir: Path | None) -> dict[str, Any]:
     """Gold vs predicted assertion of every labelled finding whose letter can be read unchanged."""
     data = json.loads(labels.read_text(encoding="utf-8"))
@@ -50,13 +61,9 @@ def evaluate(labels: Path, letters_dir: Path | None) -> dict[str, Any]:
     pairs: list[tuple[str, str | None, str]] = []  # gold, predicted, split
     skipped = []
     for name, entry in data["letters"].items():
-        try:
-            text = read_letter(Path(letters_dir) / entry["source"]).text
-        except (LetterReadError, OSError) as exc:
-            skipped.append(f"{name}: {exc}")
-            continue
-        if text_sha256(text) != entry["sha256"]:
-            skipped.append(f"{name}: letter text changed (sha256 differs); offsets not usable")
+        text, reason = labelled_text(Path(letters_dir), name, entry)
+        if text is None:
+            skipped.append(reason)
             continue
         rows = entry["findings"]
         predicted = predict(nlp, text, [(r["start"], r["end"]) for r in rows])

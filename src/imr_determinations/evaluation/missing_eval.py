@@ -17,9 +17,8 @@ from typing import Any
 
 from spacy.language import Language
 
-from ..io import LetterReadError, read_letter
 from ..labels import SPANS_KEY
-from ..textnorm import text_sha256
+from .assertion_eval import labelled_text
 
 NOT_DOCUMENTED = "not_documented"
 LABEL = "CLINICAL_FINDING"
@@ -83,13 +82,9 @@ def evaluate(nlp: Language, label_files: list[Path], letters_dir: Path | None) -
     totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     skipped, n = [], 0
     for name, entry in sorted(gold_letters(label_files).items()):
-        try:
-            text = read_letter(Path(letters_dir) / entry["source"]).text
-        except (LetterReadError, OSError) as exc:
-            skipped.append(f"{name}: {exc}")
-            continue
-        if text_sha256(text) != entry["sha256"]:
-            skipped.append(f"{name}: letter text changed (sha256 differs); offsets not usable")
+        text, reason = labelled_text(Path(letters_dir), name, entry)
+        if text is None:
+            skipped.append(reason)
             continue
         n += 1
         counts = count(entry["spans"], *predicted(nlp, text))
