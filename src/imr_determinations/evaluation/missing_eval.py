@@ -4,7 +4,8 @@ Gold: the ``not_documented`` findings of hand-labelled letters (standoff files i
 ``corpus/gold/finding_assertions.json``: letter file, text sha256, split, offsets, assertion), read letter
 by letter. Predicted: the CLINICAL_FINDING spans of ``doc.spans["sc"]`` whose ``span._.assertion`` is
 ``not_documented``. A prediction matches a gold span when they share at least half of the gold span's
-characters, the criterion of the other overlap scores. A gold span that a finding of another assertion covers
+characters: stricter than ``spans.overlap_prf``'s any overlap, so a word of a long phrase does not count
+as finding it. A gold span that a finding of another assertion covers
 is counted apart (``wrong_assertion``): the span was found, its context was misread.
 """
 
