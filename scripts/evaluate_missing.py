@@ -27,7 +27,7 @@ app = typer.Typer(add_completion=False)
 def main(
     model: str = typer.Option(str(ROOT / "training" / "model-best"), help="pipeline to score"),
     labels: list[Path] = typer.Option(
-        [GOLD / "finding_assertions.json"],
+        [GOLD / "finding_assertions.json", GOLD / "not_documented_findings.json"],
         help="standoff label files (their not_documented findings are the gold)",
     ),
     letters_dir: Path = typer.Option(None, help="the real letters (PDFs); absent = skipped"),

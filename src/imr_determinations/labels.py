@@ -9,3 +9,6 @@ ALL_LABELS: tuple[str, ...] = NER_LABELS + SPAN_LABELS
 SPANS_KEY = "sc"
 CANDIDATES_KEY = "candidates"
 SECTIONS_KEY = "sections"
+# imr_missing_findings writes the findings the reviewer says the records lack here, apart from
+# spancat's documented findings
+MISSING_KEY = "missing"

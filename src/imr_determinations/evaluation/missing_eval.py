@@ -3,9 +3,10 @@
 Gold: the ``not_documented`` findings of hand-labelled letters (standoff files in the shape of
 ``corpus/gold/finding_assertions.json``: letter file, text sha256, split, offsets, assertion), read letter
 by letter. Predicted: the CLINICAL_FINDING spans of ``doc.spans["sc"]`` whose ``span._.assertion`` is
-``not_documented``. A prediction matches a gold span when they share at least half of the gold span's
-characters: stricter than ``spans.overlap_prf``'s any overlap, so a word of a long phrase does not count
-as finding it. A gold span that a finding of another assertion covers
+``not_documented``, and those ``imr_missing_findings`` wrote to ``doc.spans["missing"]``. A prediction
+matches a gold span when they share at least half of the gold span's characters: stricter than
+``spans.overlap_prf``'s any overlap, so a word of a long phrase does not count as finding it. A gold
+span that a finding of another assertion covers
 is counted apart (``wrong_assertion``): the span was found, its context was misread.
 """
 
@@ -18,7 +19,7 @@ from typing import Any
 
 from spacy.language import Language
 
-from ..labels import SPANS_KEY
+from ..labels import MISSING_KEY, SPANS_KEY
 from .assertion_eval import labelled_text
 
 NOT_DOCUMENTED = "not_documented"
@@ -51,7 +52,7 @@ def predicted(nlp: Language, text: str) -> tuple[list[Offsets], list[Offsets]]:
     """(not_documented findings, other findings) of the pipeline on ``text``, as char offsets."""
     doc = nlp(text)
     missing, other = [], []
-    for sp in doc.spans.get(SPANS_KEY, []):
+    for sp in [*doc.spans.get(SPANS_KEY, []), *doc.spans.get(MISSING_KEY, [])]:
         if sp.label_ == LABEL:
             (missing if sp._.assertion == NOT_DOCUMENTED else other).append((sp.start_char, sp.end_char))
     return missing, other

@@ -12,6 +12,7 @@ from typing import Any
 from spacy.language import Language
 
 from ..assertion import FACTORY as CONTEXT_FACTORY
+from ..missing_findings import FACTORY as MISSING_FACTORY
 
 PACKAGE_MODEL = "en_imr_determinations"
 TRAINED_MODEL_DIR = Path("training") / "model-best"
@@ -34,6 +35,7 @@ def build_rules_pipeline() -> Language:
 
     nlp = blank_nlp()
     nlp.add_pipe("imr_sections")
+    nlp.add_pipe(MISSING_FACTORY)  # what the records lack needs cues, not a model
     nlp.add_pipe("imr_determination_linker", config={"rules_only": True})
     return nlp
 
@@ -62,7 +64,7 @@ def load_model(spec: str) -> Language:
         nlp = spacy.load(spec)
     except (OSError, ValueError, ImportError) as exc:
         raise ModelNotFoundError(f"cannot load model {spec!r}: {exc}") from exc
-    return with_focus(with_finding_context(nlp))
+    return with_focus(with_missing_findings(with_finding_context(nlp)))
 
 
 def with_focus(nlp: Language) -> Language:
@@ -85,6 +87,14 @@ def with_finding_context(nlp: Language) -> Language:
     weights, so the model's findings get assertions like a new model's."""
     if CONTEXT_FACTORY not in nlp.pipe_names and "spancat" in nlp.pipe_names and LINKER in nlp.pipe_names:
         nlp.add_pipe(CONTEXT_FACTORY, before=LINKER)
+    return nlp
+
+
+def with_missing_findings(nlp: Language) -> Language:
+    """Add ``imr_missing_findings`` before the linker of a pipeline saved before it existed: it has no
+    weights, so older models' records list what the records lack too."""
+    if MISSING_FACTORY not in nlp.pipe_names and LINKER in nlp.pipe_names:
+        nlp.add_pipe(MISSING_FACTORY, before=LINKER)
     return nlp
 
 

@@ -10,7 +10,7 @@ from spacy.attrs import IDX, LENGTH
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from ..labels import SECTIONS_KEY, SPANS_KEY
+from ..labels import MISSING_KEY, SECTIONS_KEY, SPANS_KEY
 from ..section_text import blank_furniture
 from .case_facts import case_facts
 from .determinations import (
@@ -80,9 +80,11 @@ def _truncation_note(view: ItemView) -> str:
 
 
 def link(
-    doc: Doc, rules_only: bool = False, sections_key: str = SECTIONS_KEY, spans_key: str = SPANS_KEY
+    doc: Doc, rules_only: bool = False, sections_key: str = SECTIONS_KEY, spans_key: str = SPANS_KEY,
+    missing_key: str = MISSING_KEY,
 ) -> tuple[list[dict[str, Any]], dict[str, Any], list[str]]:
-    """The determinations, case facts and warnings of one Doc (see the package docstring)."""
+    """The determinations, case facts and warnings of one Doc (see the package docstring); the findings
+    of ``doc.spans[missing_key]`` (``imr_missing_findings``: what the records lack) join spancat's."""
     text = blank_furniture(doc.text)  # same offsets; page footers no longer cut headings and statements
     views, others = item_views(sections_of(doc, sections_key))
     split_shared_blocks(text, views)
@@ -94,6 +96,9 @@ def link(
             Mention(e.start_char, e.end_char, e.label_, text[e.start_char : e.end_char]) for e in doc.ents
         ]
     found, scores, context = _spancat_mentions(doc, text, spans_key)
+    missing, _, missing_context = _spancat_mentions(doc, text, missing_key)
+    found += missing
+    context.update(missing_context)
     idx = MentionIndex(mentions + found)
     cut_reason, cut_view = truncation(text, views)
     dets: list[Determination] = []
@@ -140,8 +145,10 @@ class DeterminationLinker:
         sync_ents: bool | None = None,
         keep_tensor: bool | None = None,
         check_mentions: bool | None = None,
+        missing_key: str = MISSING_KEY,
     ) -> None:
         self.name = name
+        self.missing_key = missing_key
         self.rules_only = rules_only
         self.sections_key = sections_key
         self.spans_key = spans_key
@@ -151,7 +158,9 @@ class DeterminationLinker:
 
     def __call__(self, doc: Doc) -> Doc:
         try:
-            dets, case, warnings = link(doc, self.rules_only, self.sections_key, self.spans_key)
+            dets, case, warnings = link(
+                doc, self.rules_only, self.sections_key, self.spans_key, self.missing_key
+            )
         except (ValueError, IndexError) as exc:  # this letter's text or spans; the record says so
             dets, case, warnings = [], {}, [f"linker failed: {type(exc).__name__}: {exc}"]
         doc._.determinations = dets
@@ -168,7 +177,8 @@ class DeterminationLinker:
     "imr_determination_linker",
     assigns=["doc._.determinations", "doc._.case", "doc._.warnings"],
     requires=["doc.spans"],
-    default_config={"rules_only": False, "sections_key": SECTIONS_KEY, "spans_key": SPANS_KEY},
+    default_config={"rules_only": False, "sections_key": SECTIONS_KEY, "spans_key": SPANS_KEY,
+                    "missing_key": MISSING_KEY},
 )
 def make_linker(
     nlp: Language,
@@ -176,10 +186,11 @@ def make_linker(
     rules_only: bool,
     sections_key: str,
     spans_key: str,
+    missing_key: str,
     sync_ents: bool | None = None,
     keep_tensor: bool | None = None,
     check_mentions: bool | None = None,
 ) -> DeterminationLinker:
     return DeterminationLinker(
-        nlp, name, rules_only, sections_key, spans_key, sync_ents, keep_tensor, check_mentions
+        nlp, name, rules_only, sections_key, spans_key, sync_ents, keep_tensor, check_mentions, missing_key
     )
