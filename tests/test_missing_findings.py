@@ -71,7 +71,8 @@ def _run(text: str, findings: list[tuple[int, int]] = (), sections: list[tuple[i
     nlp = blank_nlp()
     doc = nlp.make_doc(text)
     doc.spans[SPANS_KEY] = [doc.char_span(s, e, label="CLINICAL_FINDING") for s, e in findings]
-    doc.spans[SECTIONS_KEY] = [doc.char_span(s, e, label=label) for s, e, label in sections]
+    doc.spans[SECTIONS_KEY] = [doc.char_span(s, e, label=label, alignment_mode="expand")
+                               for s, e, label in sections]
     return MissingFindings(nlp)(doc)
 
 
@@ -122,3 +123,15 @@ def test_record_finding_scores_leave_out_what_the_records_lack() -> None:
     scores = metrics(counts)
     assert scores["finding_precision"] == 1.0
     assert scores["finding_recall"] == 1.0
+
+
+def test_an_examination_report_in_the_case_summary_is_not_what_the_records_lack() -> None:
+    summary = ("Exam: there was no tenderness of the knee. There were no red flags noted on examination to "
+               "warrant imaging. ")
+    rationale = "There is no radiculopathy. "
+    text = summary + rationale
+    doc = _run(text, sections=[(0, len(summary) - 1, "case_summary"), (len(summary), len(text), "decisions")])
+    assert [s.text for s in doc.spans[MISSING_KEY]] == ["red flags", "radiculopathy"]
+    # without sections nothing says where the examination is reported
+    unsectioned = _run(text)
+    assert "tenderness of the knee" in [s.text for s in unsectioned.spans[MISSING_KEY]]

@@ -9,7 +9,10 @@ clause (a purpose clause "to warrant ...", "in the records", a sentence end), or
 one that starts at the clause start. Lead words ("documentation of", "that the patient has") are
 stripped and coordinated findings split as ``corpus/ANNOTATION.md`` 6a says ("pain relief, improved
 symptoms, and objective functional improvement" -> three). Parts that open with treatment history or
-paperwork ("failed conservative care", "rationale") are not findings.
+paperwork ("failed conservative care", "rationale") are not findings. In the case summary, where the
+treating physician's examination is reported, "there was no tenderness" is a documented absence: there a
+general negation leads a missing finding only when the records or a purpose are named ("there was no
+documentation of ...", "there were no red flags noted on examination to warrant ...").
 
 Each finding becomes a CLINICAL_FINDING span in ``doc.spans[missing_key]`` with ``span._.assertion`` =
 ``not_documented`` and its type and value; the linker adds them to the records' findings. They are kept
@@ -66,6 +69,11 @@ def load_rules() -> dict[str, Any]:
     words = sorted(data["not_a_finding_start"], key=len, reverse=True)
     return {
         "forward": _cue_regex(forward + data["forward_cues"]),
+        "general": _cue_regex(data["general_cues"]),
+        "purpose": _any(data["purpose"]),
+        "documentation": re.compile(
+            r"\s*(?:(?:any|clear|objective|clinical|the|a)\s+)*(?:"
+            + "|".join(map(re.escape, lexicon["documentation_words"])) + r")(?![\w'])", re.I),
         "backward": _cue_regex(data["backward_cues"]),
         "mask": _cue_regex(masks),
         "scope_end": _any(data["scope_end"]),
@@ -139,16 +147,28 @@ def _backward_scope(text: str, end: int, rules: dict[str, Any]) -> tuple[int, in
     return start, end
 
 
-def missing_offsets(text: str, rules: dict[str, Any] | None = None,
-                    skip: Iterable[tuple[int, int]] = ()) -> list[tuple[int, int]]:
+def missing_offsets(text: str, rules: dict[str, Any] | None = None, skip: Iterable[tuple[int, int]] = (),
+                    examination: Iterable[tuple[int, int]] = ()) -> list[tuple[int, int]]:
     """Char offsets of the findings the text says are missing, in text order, without duplicates.
-    ``skip``: char ranges whose cues are ignored (the reviewer-credential block)."""
+    ``skip``: char ranges whose cues are ignored (the reviewer-credential block); ``examination``: char
+    ranges that report examinations, where "there was no X" needs the records or a purpose named."""
     rules = rules or load_rules()
     skip = list(skip) + [m.span() for m in rules["mask"].finditer(text)]
+    examination = list(examination)
     scopes = []
+    strong = []
     for m in rules["forward"].finditer(text):
+        strong.append(m.span())
         if not any(s <= m.start() < e for s, e in skip):
             scopes.append(_forward_scope(text, m.end(), rules))
+    for m in rules["general"].finditer(text):
+        if any(s <= m.start() < e or m.start() <= s < m.end() for s, e in skip + strong):
+            continue
+        s, e = _forward_scope(text, m.end(), rules)
+        if not any(xs <= m.start() < xe for xs, xe in examination) or (
+            rules["documentation"].match(text, s) or rules["purpose"].match(text, e)
+        ):
+            scopes.append((s, e))
     for m in rules["backward"].finditer(text):
         if not any(s <= m.start() < e for s, e in skip):
             scopes.append(_backward_scope(text, m.start(), rules))
@@ -174,22 +194,34 @@ def missing_offsets(text: str, rules: dict[str, Any] | None = None,
 class MissingFindings:
     """Writes the not-documented findings of a Doc to ``doc.spans[missing_key]``."""
 
-    def __init__(self, nlp: Language, name: str = FACTORY, spans_key: str = SPANS_KEY,
-                 missing_key: str = MISSING_KEY, skip_sections: Iterable[str] = ("reviewer",),
-                 sections_key: str = SECTIONS_KEY) -> None:
+    def __init__(
+        self,
+        nlp: Language,
+        name: str = FACTORY,
+        spans_key: str = SPANS_KEY,
+        missing_key: str = MISSING_KEY,
+        skip_sections: Iterable[str] = ("reviewer",),
+        sections_key: str = SECTIONS_KEY,
+        examination_sections: Iterable[str] = ("case_summary",),
+    ) -> None:
         self.name = name
-        self.sections_key = sections_key
         self.spans_key = spans_key
         self.missing_key = missing_key
-        self.skip_sections = list(skip_sections)
+        self.skip_sections = set(skip_sections)
+        self.sections_key = sections_key
+        self.examination_sections = set(examination_sections)
+
+    def _ranges(self, doc: Doc, labels: set[str]) -> list[tuple[int, int]]:
+        sections = doc.spans[self.sections_key] if self.sections_key in doc.spans else []
+        return [(sp.start_char, sp.end_char) for sp in sections if sp.label_ in labels]
 
     def __call__(self, doc: Doc) -> Doc:
-        sections = doc.spans[self.sections_key] if self.sections_key in doc.spans else []
-        skip = [(sp.start_char, sp.end_char) for sp in sections if sp.label_ in self.skip_sections]
+        skip = self._ranges(doc, self.skip_sections)
+        examination = self._ranges(doc, self.examination_sections)
         taken = [(sp.start_char, sp.end_char) for sp in doc.spans.get(self.spans_key, [])
                  if sp.label_ == LABEL]
         spans = []
-        for s, e in missing_offsets(doc.text, skip=skip):
+        for s, e in missing_offsets(doc.text, skip=skip, examination=examination):
             if any(ts < e and s < te for ts, te in taken):
                 continue
             sp = doc.char_span(s, e, label=LABEL, alignment_mode="contract")
@@ -214,8 +246,17 @@ class MissingFindings:
     FACTORY,
     assigns=["doc.spans", "span._.assertion", "span._.finding_type", "span._.value"],
     default_config={"spans_key": SPANS_KEY, "missing_key": MISSING_KEY, "skip_sections": ["reviewer"],
-                    "sections_key": SECTIONS_KEY},
+                    "sections_key": SECTIONS_KEY, "examination_sections": ["case_summary"]},
 )
-def make_missing_findings(nlp: Language, name: str, spans_key: str, missing_key: str,
-                          skip_sections: list[str], sections_key: str) -> MissingFindings:
-    return MissingFindings(nlp, name, spans_key, missing_key, skip_sections, sections_key)
+def make_missing_findings(
+    nlp: Language,
+    name: str,
+    spans_key: str,
+    missing_key: str,
+    skip_sections: list[str],
+    sections_key: str,
+    examination_sections: list[str],
+) -> MissingFindings:
+    return MissingFindings(
+        nlp, name, spans_key, missing_key, skip_sections, sections_key, examination_sections
+    )
