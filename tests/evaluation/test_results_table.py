@@ -62,6 +62,15 @@ def test_labelled_accuracy_appears_when_measured(tmp_path: Path) -> None:
     assert "| 311 diagnoses | 0.852 / 0.884 |" in section and "| 320 findings | 0.991 |" in section
 
 
+def test_what_the_records_lack_appears_per_pipeline_and_split(tmp_path: Path) -> None:
+    _write_metrics(tmp_path / "metrics")
+    assert "What the records lack" not in render(tmp_path / "metrics")
+    score = {"gold": 101, "predicted": 114, "p": 0.5789, "r": 0.6535, "f": 0.614}
+    (tmp_path / "metrics" / "missing_rules.json").write_text(json.dumps({"scores": {"test": score}}))
+    section = render(tmp_path / "metrics")
+    assert "| rules | test | 101 | 114 | 0.579 | 0.653 | 0.614 |" in section
+
+
 def test_missing_metrics_name_the_command_to_run(tmp_path: Path) -> None:
     (tmp_path / "m").mkdir()
     with pytest.raises(MetricsMissingError, match="spacy project run evaluate"):

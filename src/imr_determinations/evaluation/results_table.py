@@ -1,9 +1,10 @@
 """The README's results section, rendered from the metrics files the measurement commands write.
 
 Figures are never typed into the README by hand: ``spacy project run results`` reads
-``training/metrics/spans.json`` and ``records.json`` (required) and ``seed_spread.json`` /
-``benchmark.json`` (when present) and writes one markdown section with the date and machine of the
-measurement, which can replace the block between ``RESULTS_START`` and ``RESULTS_END`` in the README.
+``training/metrics/spans.json`` and ``records.json`` (required) and the other measurements' files
+(``seed_spread.json``, ``benchmark.json``, ``missing.json`` ..., when present) and writes one markdown
+section with the date and machine of the measurement, which can replace the block between
+``RESULTS_START`` and ``RESULTS_END`` in the README.
 """
 
 from __future__ import annotations
@@ -188,6 +189,21 @@ def labelled_table(taxonomy: dict[str, Any] | None, icd: dict[str, Any] | None,
     return "\n".join(["| what | labelled by reading | accuracy |", "| --- | ---: | ---: |", *rows])
 
 
+def missing_table(trained: dict[str, Any] | None, rules: dict[str, Any] | None) -> str | None:
+    """P/R/F of the findings each pipeline says the records lack, per split of the labelled letters."""
+    rows = []
+    for name, result in (("trained", trained), ("rules", rules)):
+        for split in ("test", "train"):
+            m = ((result or {}).get("scores") or {}).get(split)
+            if m:
+                rows.append(f"| {name} | {split} | {m['gold']} | {m['predicted']} | {_f(m['p'])} | "
+                            f"{_f(m['r'])} | {_f(m['f'])} |")
+    if not rows:
+        return None
+    return "\n".join(["| pipeline | letters | gold findings | predicted | P | R | F |",
+                      "| --- | --- | ---: | ---: | ---: | ---: | ---: |", *rows])
+
+
 def render(metrics_dir: Path) -> str:
     """The whole results section (markdown, between the README markers)."""
     spans = _load(metrics_dir / "spans.json", "evaluate")
@@ -219,6 +235,13 @@ def render(metrics_dir: Path) -> str:
         title = ("Coding and assertion on hand-labelled real letters (rules and tables written knowing them: "
                  "in-sample figures):")
         parts += ["", title, "", labelled]
+    missing = missing_table(*(_load(metrics_dir / f"{name}.json", None)
+                              for name in ("missing", "missing_rules")))
+    if missing is not None:
+        title = ("What the records lack: not-documented findings against those read on the real letters "
+                 "(`evaluate-missing`; a prediction counts when it covers half a gold finding; the cues were "
+                 "written reading the train letters, so *test* is the fair figure):")
+        parts += ["", title, "", missing]
     if spread is not None and (table := spread_table(spread)) is not None:
         title = "How far retraining with another seed moves the scores (`spacy project run seed-spread`):"
         parts += ["", title, "", table]
