@@ -17,6 +17,7 @@ import typer
 from imr_determinations.evaluation.missing_eval import evaluate, summary_lines
 from imr_determinations.evaluation.provenance import write_metrics
 from imr_determinations.extract.models import load_model
+from imr_determinations.missing_findings import FACTORY as MISSING
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "corpus" / "gold"
@@ -32,9 +33,15 @@ def main(
     ),
     letters_dir: Path = typer.Option(None, help="the real letters (PDFs); absent = skipped"),
     output: Path = typer.Option(ROOT / "training" / "metrics" / "missing.json", help="JSON output"),
+    examination_rule: bool = typer.Option(
+        True, help="--no-examination-rule: a general negation in the case summary leads a missing finding too"
+    ),
 ) -> None:
-    result = {"model": model, "labels": [str(p) for p in labels],
-              **evaluate(load_model(model), labels, letters_dir)}
+    nlp = load_model(model)
+    if not examination_rule and MISSING in nlp.pipe_names:
+        nlp.get_pipe(MISSING).examination_sections = set()
+    result = {"model": model, "labels": [str(p) for p in labels], "examination_rule": examination_rule,
+              **evaluate(nlp, labels, letters_dir)}
     for reason in result["skipped"]:
         typer.echo(f"skipped: {reason}", err=True)
     for line in summary_lines(result):
