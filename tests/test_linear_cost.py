@@ -36,6 +36,8 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "sentences": lambda n: _fill(". ", n),
     "digits": lambda n: "7" * n,
     "heading lines": lambda n: _fill(DECISIONS, n),
+    "not-documented cues": lambda n: _fill("There is no documentation of pain, ", n),
+    "general negations": lambda n: _fill("there is no ", n),
     "blank run in a partial certification": lambda n: (
         DECISIONS + "Norco #60" + " " * n + "was the original request." + " " * n
         + "The Claims Administrator authorized Norco #30." + " " * n + ": Upheld\n"

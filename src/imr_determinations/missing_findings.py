@@ -24,6 +24,7 @@ reviewer-credential block) are skipped.
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -40,6 +41,29 @@ FACTORY = "imr_missing_findings"
 LABEL = "CLINICAL_FINDING"
 _SPLIT_COMMA = re.compile(r"\s*,\s*(?:(?:and|or|and/or|nor)\s+)?|\s*;\s*")
 _SPLIT_WORD = re.compile(r"\s+(?:and/or|and|or|nor)\s+")
+
+
+class Ranges:
+    """Char ranges merged and sorted, so "is this offset covered?" costs a binary search: a hostile text
+    with thousands of cues stays linear."""
+
+    def __init__(self, ranges: Iterable[tuple[int, int]]) -> None:
+        merged: list[list[int]] = []
+        for s, e in sorted(ranges):
+            if merged and s <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], e)
+            else:
+                merged.append([s, e])
+        self.starts = [s for s, _ in merged]
+        self.ends = [e for _, e in merged]
+
+    def covers(self, pos: int) -> bool:
+        k = bisect.bisect_right(self.starts, pos) - 1
+        return k >= 0 and pos < self.ends[k]
+
+    def overlaps(self, start: int, end: int) -> bool:
+        k = bisect.bisect_right(self.ends, start)  # the first range that ends after ``start``
+        return k < len(self.starts) and self.starts[k] < end
 
 
 def _literal_regex(literal: str) -> str:
@@ -133,10 +157,11 @@ def _keep(text: str, rules: dict[str, Any]) -> bool:
     return not all(w.lower().strip("\"'") in rules["empty"] for w in words)
 
 
-def _forward_scope(text: str, start: int, rules: dict[str, Any]) -> tuple[int, int]:
+def _forward_scope(text: str, start: int, ends: list[int], rules: dict[str, Any]) -> tuple[int, int]:
+    """From ``start`` to the first scope end after it (``ends``: where the scope-end patterns match)."""
+    k = bisect.bisect_left(ends, start)
     limit = min(len(text), start + rules["max_chars"])
-    m = rules["scope_end"].search(text, start, limit)
-    return start, m.start() if m else limit
+    return start, min(ends[k], limit) if k < len(ends) else limit
 
 
 def _backward_scope(text: str, end: int, rules: dict[str, Any]) -> tuple[int, int]:
@@ -153,24 +178,26 @@ def missing_offsets(text: str, rules: dict[str, Any] | None = None, skip: Iterab
     ``skip``: char ranges whose cues are ignored (the reviewer-credential block); ``examination``: char
     ranges that report examinations, where "there was no X" needs the records or a purpose named."""
     rules = rules or load_rules()
-    skip = list(skip) + [m.span() for m in rules["mask"].finditer(text)]
-    examination = list(examination)
+    skipped = Ranges([*skip, *(m.span() for m in rules["mask"].finditer(text))])
+    reported = Ranges(examination)
+    ends = [m.start() for m in rules["scope_end"].finditer(text)]  # one pass, not one search per cue
     scopes = []
     strong = []
     for m in rules["forward"].finditer(text):
         strong.append(m.span())
-        if not any(s <= m.start() < e for s, e in skip):
-            scopes.append(_forward_scope(text, m.end(), rules))
+        if not skipped.covers(m.start()):
+            scopes.append(_forward_scope(text, m.end(), ends, rules))
+    led = Ranges(strong)
     for m in rules["general"].finditer(text):
-        if any(s <= m.start() < e or m.start() <= s < m.end() for s, e in skip + strong):
+        if skipped.covers(m.start()) or led.overlaps(*m.span()):
             continue
-        s, e = _forward_scope(text, m.end(), rules)
-        if not any(xs <= m.start() < xe for xs, xe in examination) or (
+        s, e = _forward_scope(text, m.end(), ends, rules)
+        if not reported.covers(m.start()) or (
             rules["documentation"].match(text, s) or rules["purpose"].match(text, e)
         ):
             scopes.append((s, e))
     for m in rules["backward"].finditer(text):
-        if not any(s <= m.start() < e for s, e in skip):
+        if not skipped.covers(m.start()):
             scopes.append(_backward_scope(text, m.start(), rules))
     found: set[tuple[int, int]] = set()
     for s, e in scopes:
@@ -182,12 +209,14 @@ def missing_offsets(text: str, rules: dict[str, Any] | None = None, skip: Iterab
             if not _keep(text[ps:pe], rules):
                 break  # what is coordinated with treatment history or paperwork is not a finding either
             found.add((ps, pe))
-    # a proposal inside a longer one (two cues over the same clause) gives way to it
-    ordered = sorted(found, key=lambda o: (o[0], -o[1]))
+    # a proposal inside a longer one (two cues over the same clause) gives way to it; sorted by start,
+    # longest first, a proposal is inside an earlier one exactly when it ends before the furthest end yet
     kept: list[tuple[int, int]] = []
-    for s, e in ordered:
-        if not any(ks <= s and e <= ke for ks, ke in kept):
+    furthest = -1
+    for s, e in sorted(found, key=lambda o: (o[0], -o[1])):
+        if e > furthest:
             kept.append((s, e))
+            furthest = e
     return kept
 
 
@@ -218,11 +247,11 @@ class MissingFindings:
     def __call__(self, doc: Doc) -> Doc:
         skip = self._ranges(doc, self.skip_sections)
         examination = self._ranges(doc, self.examination_sections)
-        taken = [(sp.start_char, sp.end_char) for sp in doc.spans.get(self.spans_key, [])
-                 if sp.label_ == LABEL]
+        taken = Ranges((sp.start_char, sp.end_char) for sp in doc.spans.get(self.spans_key, [])
+                       if sp.label_ == LABEL)
         spans = []
         for s, e in missing_offsets(doc.text, skip=skip, examination=examination):
-            if any(ts < e and s < te for ts, te in taken):
+            if taken.overlaps(s, e):
                 continue
             sp = doc.char_span(s, e, label=LABEL, alignment_mode="contract")
             if sp is None or not len(sp):
