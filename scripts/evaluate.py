@@ -24,6 +24,7 @@ ABLATIONS = (
     ("no-entity-repairs", {}, (REPAIR,)),
     ("argmax-boundaries", {"span_boundaries": {"boundary_threshold": 1.0}}, ()),
     ("spancat-diagnoses", {}, ("imr_diagnosis_lists",)),
+    ("no-finding-edges", {}, ("imr_finding_edges",)),
     ("lists-and-spancat-diagnoses", {"imr_diagnosis_lists": {"keep_existing": True}}, ()),
 )
 # a pipeline saved before imr_entity_repair existed: its linker repairs doc.ents itself

@@ -54,8 +54,8 @@ def test_trained_pipeline_loads_with_rule_components(tiny_model: Path) -> None:
     nlp = spacy.load(tiny_model)
     assert nlp.pipe_names == [
         "imr_sections", "imr_focus", "tok2vec", "ner", "span_boundaries", "spancat", "imr_focus_restore",
-        "imr_diagnosis_lists", "imr_finding_context", "imr_missing_findings", "imr_determination_linker",
-        "imr_entity_repair", "doc_cleaner",
+        "imr_finding_edges", "imr_diagnosis_lists", "imr_finding_context", "imr_missing_findings",
+        "imr_determination_linker", "imr_entity_repair", "doc_cleaner",
     ]
     doc = nlp("The injured worker is being treated for lumbar strain and insomnia.")
     assert [s.text for s in doc.spans["sc"] if s.label_ == "DIAGNOSIS"] == ["lumbar strain", "insomnia"]
