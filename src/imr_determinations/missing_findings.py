@@ -157,11 +157,22 @@ def _keep(text: str, rules: dict[str, Any]) -> bool:
     return not all(w.lower().strip("\"'") in rules["empty"] for w in words)
 
 
-def _forward_scope(text: str, start: int, ends: list[int], rules: dict[str, Any]) -> tuple[int, int]:
-    """From ``start`` to the first scope end after it (``ends``: where the scope-end patterns match)."""
-    k = bisect.bisect_left(ends, start)
-    limit = min(len(text), start + rules["max_chars"])
-    return start, min(ends[k], limit) if k < len(ends) else limit
+class ScopeEnds:
+    """Where forward scopes stop. A letter has a few cues: each searches the next ``max_chars`` only. A
+    text dense with cues (hostile input) is scanned once instead, so the cost stays linear either way."""
+
+    def __init__(self, text: str, cues: int, rules: dict[str, Any]) -> None:
+        self.text, self.rules = text, rules
+        dense = cues * rules["max_chars"] > len(text)
+        self.ends = [m.start() for m in rules["scope_end"].finditer(text)] if dense else None
+
+    def scope(self, start: int) -> tuple[int, int]:
+        limit = min(len(self.text), start + self.rules["max_chars"])
+        if self.ends is None:
+            m = self.rules["scope_end"].search(self.text, start, limit)
+            return start, m.start() if m else limit
+        k = bisect.bisect_left(self.ends, start)
+        return start, min(self.ends[k], limit) if k < len(self.ends) else limit
 
 
 def _backward_scope(text: str, end: int, rules: dict[str, Any]) -> tuple[int, int]:
@@ -180,18 +191,14 @@ def missing_offsets(text: str, rules: dict[str, Any] | None = None, skip: Iterab
     rules = rules or load_rules()
     skipped = Ranges([*skip, *(m.span() for m in rules["mask"].finditer(text))])
     reported = Ranges(examination)
-    ends = [m.start() for m in rules["scope_end"].finditer(text)]  # one pass, not one search per cue
-    scopes = []
-    strong = []
-    for m in rules["forward"].finditer(text):
-        strong.append(m.span())
-        if not skipped.covers(m.start()):
-            scopes.append(_forward_scope(text, m.end(), ends, rules))
-    led = Ranges(strong)
-    for m in rules["general"].finditer(text):
-        if skipped.covers(m.start()) or led.overlaps(*m.span()):
-            continue
-        s, e = _forward_scope(text, m.end(), ends, rules)
+    forward = [m for m in rules["forward"].finditer(text) if not skipped.covers(m.start())]
+    led = Ranges(m.span() for m in forward)
+    general = [m for m in rules["general"].finditer(text)
+               if not skipped.covers(m.start()) and not led.overlaps(*m.span())]
+    ends = ScopeEnds(text, len(forward) + len(general), rules)
+    scopes = [ends.scope(m.end()) for m in forward]
+    for m in general:
+        s, e = ends.scope(m.end())
         if not reported.covers(m.start()) or (
             rules["documentation"].match(text, s) or rules["purpose"].match(text, e)
         ):

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from imr_determinations.cli import app
 from imr_determinations.report import build
-from imr_determinations.report.queries import wilson
+from imr_determinations.report.queries import MISSING_SAID, wilson
 
 
 def _records(path: Path) -> list[dict]:
@@ -41,6 +41,17 @@ def test_category_counts_and_overturn_rates_match_the_records(synthetic_records)
     for category, row in rows.items():
         decided = sum(1 for d in dets if d["service_taxonomy"]["category"] == category and d["decision"])
         assert row[3] == decided and row[6] <= row[5] <= row[7]
+
+
+def test_items_naming_a_missing_finding_are_counted_apart(synthetic_records) -> None:
+    jsonl, db = synthetic_records
+    dets = [d for r in _records(jsonl) for d in r["determinations"]]
+    lacking = [d for d in dets if any(f["assertion"] == "not_documented" for f in d["finding_details"])]
+    rows = {r[0]: r for r in _table(build(db), "missing").rows}
+    assert 0 < len(lacking) < len(dets)
+    assert rows[MISSING_SAID][1] == len(lacking)
+    assert rows["no missing finding"][1] == len(dets) - len(lacking)
+    assert rows[MISSING_SAID][4] == sum(d["decision"] == "OVERTURNED" for d in lacking)
 
 
 def test_drug_groups_count_the_pharmaceutical_items(synthetic_records) -> None:

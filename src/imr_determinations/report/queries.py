@@ -177,6 +177,20 @@ def agreement(con: duckdb.DuckDBPyConnection) -> Table:
                  chart="pair")
 
 
+MISSING_SAID = "a finding the reviewer says the records lack"
+
+
+def by_missing(con: duckdb.DuckDBPyConnection) -> Table:
+    """Overturn rate of the items whose rationale names a finding the records lack, against the rest."""
+    return _rate_table(
+        con, "missing", "Items whose rationale says the records lack a finding",
+        "A not-documented finding ('there is no documentation of functional improvement') in the item's "
+        "rationale, against items with none; rate with 95% Wilson interval.",
+        "rationale names", f"CASE WHEN m.item IS NULL THEN 'no missing finding' ELSE '{MISSING_SAID}' END",
+        "determinations d LEFT JOIN (SELECT DISTINCT letter_id, item FROM findings "
+        "WHERE assertion = 'not_documented') m USING (letter_id, item)")
+
+
 def top_findings(con: duckdb.DuckDBPyConnection, limit: int = 12) -> Table:
     rows = _rows(con, f"""
         WITH f AS (SELECT lower(trim(f.text)) || CASE WHEN f.assertion IN ('absent', 'not_documented')
@@ -222,7 +236,7 @@ def data_quality(con: duckdb.DuckDBPyConnection, limit: int = 10) -> Table:
 
 
 SECTIONS = (overview, by_category, by_drug_group, by_family, by_chapter, by_specialty, by_month,
-            by_accident_year, items_per_letter, agreement, top_findings, data_quality)
+            by_accident_year, items_per_letter, agreement, by_missing, top_findings, data_quality)
 
 
 def all_tables(con: duckdb.DuckDBPyConnection) -> list[Table]:
