@@ -174,7 +174,8 @@ def test_saved_pipeline_keeps_the_component(tmp_path: Path) -> None:
 def test_pipeline_saved_before_the_component_gets_it_on_load(tmp_path: Path) -> None:
     _pipeline(False).to_disk(tmp_path / "old")
     loaded = load_model(str(tmp_path / "old"))
-    assert loaded.pipe_names == ["spancat", "imr_sections", FACTORY, "imr_determination_linker"]
+    assert loaded.pipe_names == [
+        "spancat", "imr_sections", FACTORY, "imr_missing_findings", "imr_determination_linker"]
 
 
 def test_shipped_config_runs_the_component_after_spancat_before_the_linker() -> None:
