@@ -11,7 +11,6 @@ break between is allowed), never into another span. Spans keep their order and s
 from __future__ import annotations
 
 import bisect
-import json
 from collections.abc import Iterable
 from functools import cache
 from typing import Any
@@ -19,8 +18,8 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup
 
-from .assertion import _data
 from .labels import SPANS_KEY
+from .package_data import data_json
 
 FACTORY = "imr_finding_edges"
 LABEL = "CLINICAL_FINDING"
@@ -28,7 +27,7 @@ LABEL = "CLINICAL_FINDING"
 
 @cache
 def lead_words() -> frozenset[str]:
-    return frozenset(w.lower() for w in json.loads(_data("finding_edges.json"))["lead_words"])
+    return frozenset(w.lower() for w in data_json("finding_edges.json")["lead_words"])
 
 
 def widened_start(doc: Doc, start: int, floor: int, words: frozenset[str]) -> int:

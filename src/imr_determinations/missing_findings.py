@@ -25,7 +25,6 @@ reviewer-credential block) are skipped.
 from __future__ import annotations
 
 import bisect
-import json
 import re
 from collections.abc import Iterable, Iterator
 from functools import cache
@@ -34,8 +33,9 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from .assertion import _data, _expand, finding_type, finding_value, load_cues
+from .assertion import _expand, finding_type, finding_value, load_cues
 from .labels import MISSING_KEY, SECTIONS_KEY, SPANS_KEY
+from .package_data import data_json
 
 FACTORY = "imr_missing_findings"
 LABEL = "CLINICAL_FINDING"
@@ -84,7 +84,7 @@ def _any(patterns: Iterable[str]) -> re.Pattern[str]:
 @cache
 def load_rules() -> dict[str, Any]:
     """The compiled rule data (data/missing_findings.json + the not_documented cues of the lexicon)."""
-    data = json.loads(_data("missing_findings.json"))
+    data = data_json("missing_findings.json")
     lexicon = load_cues()
     forward = [c["literal"] for c in lexicon["cues"]
                if c["category"] == "not_documented" and c["direction"] in ("forward", "bidirectional")]
@@ -100,7 +100,7 @@ def load_rules() -> dict[str, Any]:
             + "|".join(map(re.escape, lexicon["documentation_words"])) + r")(?![\w'])", re.I),
         "backward": _cue_regex(data["backward_cues"]),
         "mask": _cue_regex(masks),
-        "scope_end": _any(data["scope_end"]),
+        "scope_end": _any(data["purpose"] + data["scope_end"]),  # a purpose clause ends a scope too
         "clause_start": _any(data["clause_start"]),
         "lead": re.compile("(?:" + "|".join(f"(?:{p})" for p in data["lead_words"]) + ")", re.I),
         "not_finding": re.compile(r"^(?:" + "|".join(re.escape(w) for w in words) + r")(?![\w'])", re.I),
@@ -129,10 +129,10 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def split_parts(text: str, start: int, end: int, rules: dict[str, Any]) -> Iterator[tuple[int, int]]:
+def split_parts(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     """The findings of one scope: split at commas and semicolons, then at "and" / "or" when the part
     before it is itself a phrase of two or more words ("acute anxiety or agitation", but "pain or
-    functional improvement" shares its head and stays whole); lead words stripped from each part."""
+    functional improvement" shares its head and stays whole)."""
     pieces, cursor = [], start
     for m in _SPLIT_COMMA.finditer(text, start, end):
         pieces.append((cursor, m.start()))
@@ -209,7 +209,7 @@ def missing_offsets(text: str, rules: dict[str, Any] | None = None, skip: Iterab
     found: set[tuple[int, int]] = set()
     for s, e in scopes:
         s, e = _trim(text, s, e)
-        for ps, pe in split_parts(text, _strip_lead(text, s, e, rules["lead"]), e, rules):
+        for ps, pe in split_parts(text, _strip_lead(text, s, e, rules["lead"]), e):
             ps, pe = _trim(text, _strip_lead(text, *_trim(text, ps, pe), rules["lead"]), pe)
             if pe <= ps:
                 continue

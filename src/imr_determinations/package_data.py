@@ -6,8 +6,10 @@ pyproject's package-data), so no code reaches back into a repository checkout.
 
 from __future__ import annotations
 
+import json
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 
 def lexicon_dir() -> Path:
@@ -17,3 +19,9 @@ def lexicon_dir() -> Path:
     installs the package unpacked, so the resource is a real folder.
     """
     return Path(str(resources.files("imr_determinations").joinpath("data", "lexicons")))
+
+
+def data_json(name: str) -> Any:
+    """A JSON rule file of ``imr_determinations/data``, parsed."""
+    path = resources.files("imr_determinations").joinpath("data", name)
+    return json.loads(path.read_text(encoding="utf-8"))
